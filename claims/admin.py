@@ -1,0 +1,130 @@
+"""Django admin for claims, sources and API keys. New claims go through the intake service."""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from claims import archive
+from claims.choices import FetchStatus
+from claims.models import ApiKey, Citation, Claim, FetchAttempt, Snapshot, Source, Tag
+from claims.services import InvalidInput, api_key_create, api_key_revoke
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    fields = ["source", "context", "added_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["id", "short_text", "claimant", "language", "priority", "status", "channel", "created_at"]
+    list_filter = ["status", "language", "channel", "priority"]
+    search_fields = ["text", "claimant"]
+    readonly_fields = ["text", "text_key", "channel", "submitted_by", "submitted_by_key", "created_at", "updated_at"]
+    fields = [
+        "text",
+        "claimant",
+        "claim_date",
+        "appeared_at",
+        "language",
+        "tags",
+        "priority",
+        "status",
+        *readonly_fields[1:],
+    ]
+    inlines = [CitationInline]
+    autocomplete_fields = ["tags"]
+
+    @admin.display(description="claim")
+    def short_text(self, claim: Claim) -> str:
+        return claim.text[:100]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # New claims are validated and deduplicated by the intake service, through its form.
+        return HttpResponseRedirect(reverse("claims:new"))
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class SnapshotInline(admin.TabularInline):
+    model = Snapshot
+    extra = 0
+    fields = ["fetched_at", "http_status", "final_url", "content_type", "raw_size", "sha256", "view"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="stored copy")
+    def view(self, snapshot: Snapshot) -> str:
+        url = reverse("api:source-snapshot", args=[snapshot.source_id]) + f"?snapshot={snapshot.pk}"
+        return format_html('<a href="{}" target="_blank" rel="noopener">view</a>', url)
+
+
+class FetchAttemptInline(admin.TabularInline):
+    model = FetchAttempt
+    extra = 0
+    fields = ["started_at", "outcome", "http_status", "duration_ms", "error"]
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["id", "canonical_url", "fetch_status", "http_status", "title", "fetched_at", "attempts"]
+    list_filter = ["fetch_status"]
+    search_fields = ["canonical_url", "title"]
+    readonly_fields = [f.name for f in Source._meta.fields]
+    inlines = [SnapshotInline, FetchAttemptInline]
+    actions = ["refetch"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Fetch again now")
+    def refetch(self, request, queryset):
+        ids = list(queryset.exclude(fetch_status=FetchStatus.FETCHING).values_list("id", flat=True))
+        Source.objects.filter(pk__in=ids).update(
+            fetch_status=FetchStatus.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None
+        )
+        sent = archive.sources_enqueue(ids)
+        self.message_user(request, f"{sent} source(s) queued for fetching.")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "scopes", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    fields = ["name", "scopes", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            key, raw = api_key_create(name=obj.name, scopes=obj.scopes, user=obj.user)
+        except InvalidInput as exc:
+            self.message_user(request, f"Key not created: {exc.fields}", messages.ERROR)
+            return
+        obj.pk = key.pk
+        self.message_user(request, f"New key (shown once, copy it now): {raw}", messages.WARNING)
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.")

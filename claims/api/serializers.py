@@ -1,0 +1,179 @@
+"""Output shapes of claims and sources. Input rules live in ``claims.validation``."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import ApiKey, Citation, Claim, Snapshot, Source
+from claims.validation import PriorityField
+
+SOURCE_FIELDS = [
+    "id",
+    "url",
+    "canonical_url",
+    "fetch_status",
+    "error",
+    "http_status",
+    "final_url",
+    "content_type",
+    "title",
+    "author",
+    "published_date",
+    "text",
+    "fetched_at",
+    "sha256",
+    "attempts",
+    "snapshot_url",
+]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    snapshot_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Source
+        fields = SOURCE_FIELDS
+        read_only_fields = SOURCE_FIELDS
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_snapshot_url(self, source: Source) -> str | None:
+        if source.fetched_at is None:
+            return None
+        path = reverse("api:source-snapshot", args=[source.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class SourceSummarySerializer(SourceSerializer):
+    """A source without its extracted text, for listings."""
+
+    class Meta(SourceSerializer.Meta):
+        fields = [name for name in SOURCE_FIELDS if name != "text"]
+        read_only_fields = fields
+
+
+class CitationSerializer(serializers.Serializer):
+    """A source as cited by one claim: the source's fields plus the citing context."""
+
+    def __init__(self, *args, summary: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.summary = summary
+
+    def to_representation(self, citation: Citation) -> dict:
+        serializer_class = SourceSummarySerializer if self.summary else SourceSerializer
+        data = serializer_class(citation.source, context=self.context).data
+        data["context"] = citation.context
+        return data
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    priority = PriorityField()
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    submitter = serializers.CharField(read_only=True)
+    sources = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "claimant",
+            "claim_date",
+            "appeared_at",
+            "language",
+            "tags",
+            "priority",
+            "channel",
+            "status",
+            "submitter",
+            "created_at",
+            "updated_at",
+            "sources",
+        ]
+        read_only_fields = fields
+
+    summary_sources = False
+
+    @extend_schema_field(SourceSerializer(many=True))
+    def get_sources(self, claim: Claim) -> list[dict]:
+        citations = claim.citations.all()
+        return [
+            CitationSerializer(citation, summary=self.summary_sources, context=self.context).data
+            for citation in citations
+        ]
+
+
+class ClaimListSerializer(ClaimSerializer):
+    """Claims in a listing carry their sources without extracted text."""
+
+    summary_sources = True
+
+    @extend_schema_field(SourceSummarySerializer(many=True))
+    def get_sources(self, claim: Claim) -> list[dict]:
+        return super().get_sources(claim)
+
+
+class ClaimCreatedSerializer(ClaimSerializer):
+    duplicate = serializers.BooleanField(read_only=True)
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    view_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Snapshot
+        fields = [
+            "id",
+            "fetched_at",
+            "http_status",
+            "final_url",
+            "content_type",
+            "charset",
+            "headers",
+            "raw_size",
+            "sha256",
+            "title",
+            "author",
+            "published_date",
+            "view_url",
+        ]
+        read_only_fields = fields
+
+    def get_view_url(self, snapshot: Snapshot) -> str:
+        path = reverse("api:source-snapshot", args=[snapshot.source_id]) + f"?snapshot={snapshot.pk}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ImportRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
+    id = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = ImportRowSerializer(many=True)
+
+
+class WhoAmISerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["api_key", "session"])
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    user = serializers.CharField(allow_null=True)
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields

@@ -1,0 +1,45 @@
+"""Status and option values of the claims app, in one place."""
+
+from django.db import models
+
+
+class ClaimStatus(models.TextChoices):
+    NEW = "new", "New"
+
+
+class Channel(models.TextChoices):
+    API = "api", "API"
+    FORM = "form", "Web form"
+    IMPORT = "import", "Bulk import"
+    ADMIN = "admin", "Admin"
+    ARTICLE = "article", "Article"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, "low"
+    NORMAL = 1, "normal"
+    HIGH = 2, "high"
+    URGENT = 3, "urgent"
+
+
+class FetchStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FETCHING = "fetching", "Fetching"
+    FETCHED = "fetched", "Fetched"
+    FAILED = "failed", "Failed"
+    BLOCKED = "blocked", "Blocked"
+    GONE = "gone", "Gone"
+
+
+class AttemptOutcome(models.TextChoices):
+    FETCHED = "fetched", "Fetched (new snapshot)"
+    UNCHANGED = "unchanged", "Fetched (unchanged)"
+    RETRY = "retry", "Transient failure, will retry"
+    FAILED = "failed", "Failed"
+    BLOCKED = "blocked", "Refused by the fetcher"
+    GONE = "gone", "Gone (404/410)"
+
+
+class ApiScope(models.TextChoices):
+    INTAKE = "intake", "Submit claims"
+    READ = "read", "Read claims and sources"

@@ -1,0 +1,112 @@
+"""Turning fetched bytes into readable text and metadata (trafilatura, htmldate, pypdf)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import htmldate
+import trafilatura
+from charset_normalizer import from_bytes
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PDF_TYPES = frozenset({"application/pdf"})
+MAX_TEXT_CHARS = 1_000_000
+_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    title: str = ""
+    author: str = ""
+    published_date: date | None = None
+    text: str = ""
+
+
+def decode_body(body: bytes, charset: str | None) -> str:
+    """Bytes to text: the declared charset when it works, else detection."""
+    if charset:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            logger.info("declared charset %r does not decode the body; detecting", charset)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(body).best()
+        return str(best) if best is not None else body.decode("utf-8", errors="replace")
+
+
+def _parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def extract_html(html: str, url: str | None = None) -> ExtractedDocument:
+    doc = None
+    try:
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    except Exception:  # trafilatura raises a variety of parser errors on hostile pages
+        logger.warning("trafilatura failed on %s", url, exc_info=True)
+    title = (doc.title if doc else None) or ""
+    if not title:
+        match = _TITLE_RE.search(html.encode("utf-8", errors="ignore")[:200_000])
+        title = match.group(1).decode("utf-8", errors="replace").strip() if match else ""
+    published = None
+    try:
+        published = _parse_date(htmldate.find_date(html, url=url, outputformat="%Y-%m-%d"))
+    except Exception:
+        logger.warning("htmldate failed on %s", url, exc_info=True)
+    if published is None and doc is not None:
+        published = _parse_date(doc.date)
+    return ExtractedDocument(
+        title=" ".join(title.split())[:1000],
+        author=((doc.author if doc else None) or "")[:1000],
+        published_date=published,
+        text=((doc.text if doc else None) or "")[:MAX_TEXT_CHARS],
+    )
+
+
+def extract_pdf(body: bytes) -> ExtractedDocument:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        meta = reader.metadata
+        pages = []
+        size = 0
+        for page in reader.pages:
+            chunk = page.extract_text() or ""
+            pages.append(chunk)
+            size += len(chunk)
+            if size > MAX_TEXT_CHARS:
+                break
+        created = meta.creation_date.date() if meta and meta.creation_date else None
+        return ExtractedDocument(
+            title=(meta.title or "") if meta else "",
+            author=(meta.author or "") if meta else "",
+            published_date=created,
+            text="\n\n".join(pages)[:MAX_TEXT_CHARS],
+        )
+    except Exception:
+        logger.warning("could not read PDF", exc_info=True)
+        return ExtractedDocument()
+
+
+def extract_document(body: bytes, content_type: str, charset: str | None, url: str | None = None) -> ExtractedDocument:
+    """Title, author, publication date and main text of a fetched document."""
+    if content_type in PDF_TYPES or body[:5] == b"%PDF-":
+        return extract_pdf(body)
+    text = decode_body(body, charset)
+    if content_type in HTML_TYPES or (not content_type and "<html" in text[:2000].lower()):
+        return extract_html(text, url)
+    return ExtractedDocument(text=text[:MAX_TEXT_CHARS].strip())

@@ -1,0 +1,243 @@
+"""Claims, the sources they cite, preserved snapshots, and API keys."""
+
+from __future__ import annotations
+
+import gzip
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from claims.choices import AttemptOutcome, Channel, ClaimStatus, FetchStatus, Priority
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimQuerySet(models.QuerySet):
+    def with_sources(self) -> ClaimQuerySet:
+        return self.select_related("submitted_by", "submitted_by_key").prefetch_related(
+            "tags", models.Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id"))
+        )
+
+
+class Claim(models.Model):
+    text = models.TextField()
+    # sha256 of the normalised text: the identity used to refuse exact duplicates.
+    text_key = models.CharField(max_length=64, unique=True, editable=False)
+    claimant = models.CharField(max_length=255, blank=True)
+    claim_date = models.DateField(null=True, blank=True)
+    appeared_at = models.URLField(max_length=2048, blank=True)
+    language = models.CharField(max_length=35, default="en")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.NEW)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_claims"
+    )
+    submitted_by_key = models.ForeignKey(
+        "claims.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_claims"
+    )
+    sources = models.ManyToManyField("claims.Source", through="claims.Citation", related_name="claims")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "-priority", "created_at"], name="claim_queue_idx"),
+            models.Index(fields=["language"], name="claim_language_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def submitter(self) -> str:
+        if self.submitted_by_id:
+            return self.submitted_by.get_username()
+        if self.submitted_by_key_id:
+            return f"key:{self.submitted_by_key.name}"
+        return ""
+
+
+class SourceQuerySet(models.QuerySet):
+    def due_for_fetch(self, now=None) -> SourceQuerySet:
+        """Pending sources whose next attempt time has come."""
+        now = now or timezone.now()
+        return self.filter(fetch_status=FetchStatus.PENDING).filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+        )
+
+
+class Source(models.Model):
+    """One row per canonical URL, shared by every claim that cites it."""
+
+    url = models.TextField(help_text="The URL as first submitted.")
+    canonical_url = models.TextField()
+    canonical_hash = models.CharField(max_length=64, unique=True, editable=False)
+    fetch_status = models.CharField(max_length=16, choices=FetchStatus.choices, default=FetchStatus.PENDING)
+    error = models.TextField(blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.TextField(blank=True)
+    content_type = models.CharField(max_length=255, blank=True)
+    title = models.TextField(blank=True)
+    author = models.TextField(blank=True)
+    published_date = models.DateField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Attempts in the current fetch cycle.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["fetch_status", "next_attempt_at"], name="source_due_idx"),
+            models.Index(fields=["fetch_status", "last_checked_at"], name="source_recheck_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.canonical_url
+
+    def latest_snapshot(self) -> Snapshot | None:
+        return self.snapshots.order_by("-fetched_at", "-id").first()
+
+
+class Citation(models.Model):
+    """A claim citing a source, with the context in which it was cited."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    context = models.TextField(blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["claim", "source"], name="citation_unique_claim_source")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} cites {self.source_id}"
+
+
+class Snapshot(models.Model):
+    """A dated, preserved copy of a source as fetched; never modified."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    fetched_at = models.DateTimeField(default=timezone.now)
+    http_status = models.PositiveSmallIntegerField()
+    final_url = models.TextField()
+    content_type = models.CharField(max_length=255, blank=True)
+    charset = models.CharField(max_length=64, blank=True)
+    headers = models.JSONField(default=dict)
+    raw_gzip = models.BinaryField()
+    raw_size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    title = models.TextField(blank=True)
+    author = models.TextField(blank=True)
+    published_date = models.DateField(null=True, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        indexes = [models.Index(fields=["source", "-fetched_at"], name="snapshot_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} @ {self.fetched_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def raw(self) -> bytes:
+        return gzip.decompress(bytes(self.raw_gzip))
+
+
+class FetchAttempt(models.Model):
+    """One try at fetching a source, kept for the record."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_attempts")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.outcome} @ {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A bearer key for the API. Only a hash of the secret is stored."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text="The user this key acts as, for scopes that act on someone's behalf.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a request sent with an ``Idempotency-Key`` header."""
+
+    owner = models.CharField(max_length=64, help_text="key:<id> or user:<id>")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotency_unique_owner_key")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

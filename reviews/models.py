@@ -1,0 +1,1 @@
+"""Review workflow models (assignment, verdicts, publishing) arrive with the review desk."""
