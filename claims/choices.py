@@ -4,7 +4,14 @@ from django.db import models
 
 
 class ClaimStatus(models.TextChoices):
+    """Where a claim is in the review workflow; the transitions live in ``reviews.workflow``."""
+
     NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    SUBMITTED = "submitted", "Submitted for approval"
+    PUBLISHED = "published", "Published"
+    DISMISSED = "dismissed", "Dismissed"
+    RETRACTED = "retracted", "Retracted"
 
 
 class Channel(models.TextChoices):

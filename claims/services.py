@@ -42,11 +42,32 @@ class IntakeResult:
     new_source_ids: list[int] = field(default_factory=list)
 
 
+def error_messages(errors: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Serializer errors as ``{field: [message, ...]}``, the one shape every channel reports.
+
+    Errors of list items (``{"sources": {2: [...]}}``) become messages naming the
+    item, counted from 1; errors about the input as a whole go under ``"_"``.
+    """
+
+    def messages(detail: Any) -> list[str]:
+        if isinstance(detail, Mapping):
+            return [
+                f"Item {int(index) + 1}: {message}" if str(index).isdigit() else f"{index}: {message}"
+                for index, item in detail.items()
+                for message in messages(item)
+            ]
+        if isinstance(detail, (list, tuple)):
+            return [message for item in detail for message in messages(item)]
+        return [str(detail)]
+
+    return {("_" if name == "non_field_errors" else str(name)): messages(detail) for name, detail in errors.items()}
+
+
 def claim_validate(data: Any, *, ignore_unknown: bool = False) -> dict[str, Any]:
     """Validated, normalised claim input, or ``InvalidInput`` naming the fields."""
     serializer = ClaimInput(data=data, context={"ignore_unknown": ignore_unknown})
     if not serializer.is_valid():
-        raise InvalidInput(serializer.errors)
+        raise InvalidInput(error_messages(serializer.errors))
     return dict(serializer.validated_data)
 
 
@@ -132,6 +153,21 @@ def _citations_add(claim: Claim, sources: list[dict[str, Any]]) -> list[int]:
     return to_fetch
 
 
+def claim_cite(claim: Claim, urls: Iterable[str], context: str = "") -> list[int]:
+    """Add cited URLs to an existing claim (e.g. a verdict's evidence); new sources are fetched after commit."""
+    from claims.normalize import canonicalize_url
+    from claims.validation import validate_http_url
+
+    items = [{"url": validate_http_url(url), "context": context} for url in urls]
+    for item in items:
+        item["canonical_url"] = canonicalize_url(item["url"])
+    with transaction.atomic():
+        to_fetch = _citations_add(claim, items)
+        if to_fetch:
+            transaction.on_commit(lambda: sources_enqueue(to_fetch))
+    return to_fetch
+
+
 # --- Bulk import ------------------------------------------------------------------------
 
 
@@ -147,14 +183,20 @@ class RowReport:
 
 
 def claims_import(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any] | InvalidInput],
     *,
     user: AbstractBaseUser | None = None,
     api_key: ApiKey | None = None,
 ) -> list[RowReport]:
-    """Submit each row on its own: a bad row is reported and does not affect the others."""
+    """Submit each row on its own: a bad row is reported and does not affect the others.
+
+    A row may also be an ``InvalidInput`` already: one the file reader could not make sense of.
+    """
     reports = []
     for number, row in enumerate(rows, start=1):
+        if isinstance(row, InvalidInput):
+            reports.append(RowReport(row=number, status="error", errors=row.fields))
+            continue
         try:
             result = claim_submit(row, channel=Channel.IMPORT, user=user, api_key=api_key, ignore_unknown=True)
         except InvalidInput as exc:

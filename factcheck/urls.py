@@ -8,9 +8,12 @@ from factcheck.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # reviews first: its claims/assign/ must not be taken for a claim id by the claims router
+    path("api/v1/", include(("reviews.api.urls", "reviews-api"), namespace="reviews-api")),
     path("api/v1/", include(("claims.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
+    path("", include("reviews.urls")),
     path("", include("claims.urls")),
     *auth_urlpatterns,
 ]

@@ -1,1 +1,168 @@
-"""Review workflow models (assignment, verdicts, publishing) arrive with the review desk."""
+"""The review desk: people, assignments, verdicts and their versions, the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from claims.models import Claim
+from reviews.choices import Action, NotificationKind, VersionKind
+
+
+class Reviewer(models.Model):
+    """What the desk knows about a person beyond Django's user: the languages they work in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer")
+    languages = models.JSONField(default=list, blank=True, help_text='BCP 47 tags, e.g. ["en", "fr"].')
+
+    class Meta:
+        permissions = [
+            ("work_claims", "Take claims and write verdicts"),
+            ("edit_claims", "Assign, approve, send back, dismiss, correct and retract"),
+            ("manage_desk", "Manage people, keys, the rating scale and settings"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({', '.join(self.languages) or 'any language'})"
+
+
+class Rating(models.Model):
+    """One step of the rating scale; editable by admins."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=60)
+    value = models.FloatField(null=True, blank=True, help_text="Numeric value on the scale, if it has one.")
+    colour = models.CharField(max_length=7, default="#777777", help_text="Hex colour, e.g. #1a7f37.")
+    definition = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self) -> AssignmentQuerySet:
+        return self.filter(released_at__isnull=True)
+
+
+class Assignment(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assignments")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=32, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(released_at__isnull=True), name="assignment_one_active_per_claim"
+            )
+        ]
+        indexes = [models.Index(fields=["assignee", "released_at"], name="assignment_assignee_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} → {self.assignee}"
+
+
+class Verdict(models.Model):
+    """A claim's verdict; its content lives in immutable versions and one working draft."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="verdict")
+    slug = models.SlugField(max_length=120, unique=True, null=True, blank=True)
+    published_version = models.ForeignKey(
+        "reviews.VerdictVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="Last public change (correction).")
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    # The working draft of the assignee, saved as they type.
+    draft_rating = models.ForeignKey(Rating, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    draft_summary = models.TextField(blank=True)
+    draft_analysis = models.TextField(blank=True)
+    draft_evidence = models.JSONField(default=list, blank=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.slug or f"verdict on claim {self.claim_id}"
+
+
+class VerdictVersion(models.Model):
+    """A submitted or corrected verdict; never modified after approval."""
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=VersionKind.choices, default=VersionKind.SUBMITTED)
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="+")
+    summary = models.TextField()
+    analysis = models.TextField(blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="Public correction note.")
+
+    class Meta:
+        ordering = ["verdict", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["verdict", "number"], name="verdictversion_unique_number"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("author")),
+                name="verdictversion_approver_is_not_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} v{self.number}"
+
+
+class WorkflowEvent(models.Model):
+    """Every change of a claim's workflow: who, when, from, to, why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    from_state = models.CharField(max_length=16)
+    to_state = models.CharField(max_length=16)
+    comment = models.TextField(blank=True)
+    public = models.BooleanField(default=False, help_text="Corrections and retractions are shown publicly.")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.from_state} → {self.to_state} ({self.action})"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.message[:60]}"

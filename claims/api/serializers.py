@@ -95,6 +95,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     summary_sources = False
+    include_extensions = True
 
     @extend_schema_field(SourceSerializer(many=True))
     def get_sources(self, claim: Claim) -> list[dict]:
@@ -105,10 +106,29 @@ class ClaimSerializer(serializers.ModelSerializer):
         ]
 
 
+    def to_representation(self, claim: Claim) -> dict:
+        data = super().to_representation(claim)
+        if not self.include_extensions:
+            return data
+        for name, extend in CLAIM_EXTENSIONS.items():
+            data[name] = extend(claim, self.context)
+        return data
+
+
+# Fields other apps add to a claim's API representation (claims must not import them).
+CLAIM_EXTENSIONS: dict = {}
+
+
+def register_claim_extension(name: str, extend) -> None:
+    """``extend(claim, context) -> JSON-able`` adds field ``name`` to every claim the API shows."""
+    CLAIM_EXTENSIONS[name] = extend
+
+
 class ClaimListSerializer(ClaimSerializer):
     """Claims in a listing carry their sources without extracted text."""
 
     summary_sources = True
+    include_extensions = False  # listings stay one query per page; details carry the extensions
 
     @extend_schema_field(SourceSummarySerializer(many=True))
     def get_sources(self, claim: Claim) -> list[dict]:

@@ -1,0 +1,3 @@
+"""Workflow API routes (filled in by the review desk work)."""
+
+urlpatterns: list = []

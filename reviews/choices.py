@@ -1,0 +1,33 @@
+"""Roles, workflow actions and related values of the review desk, in one place."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    FACTCHECKER = "factchecker", "Fact-checker"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+
+class Action(models.TextChoices):
+    TAKE = "take", "Took the claim"
+    ASSIGN = "assign", "Assigned"
+    SUBMIT = "submit", "Submitted the verdict"
+    APPROVE = "approve", "Approved and published"
+    SEND_BACK = "send_back", "Sent back"
+    DISMISS = "dismiss", "Dismissed"
+    REOPEN = "reopen", "Reopened"
+    CORRECT = "correct", "Corrected"
+    RETRACT = "retract", "Retracted"
+    RELEASE = "release", "Returned to the queue (idle)"
+
+
+class VersionKind(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    CORRECTION = "correction", "Correction"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "A claim was assigned to you"
+    SENT_BACK = "sent_back", "Your verdict was sent back"
+    APPROVED = "approved", "Your verdict was approved"

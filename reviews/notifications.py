@@ -1,0 +1,33 @@
+"""In-app notifications, with an e-mail through Django's e-mail backend."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+
+from claims.models import Claim
+from reviews.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notify(user: AbstractBaseUser, kind: str, claim: Claim, message: str) -> Notification:
+    note = Notification.objects.create(user=user, kind=kind, claim=claim, message=message)
+    if user.email:
+        try:
+            send_mail(f"[factcheck] {message[:80]}", message, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception:  # mail trouble must not undo the workflow change
+            logger.warning("could not e-mail %s", user.get_username(), exc_info=True)
+    return note
+
+
+def notifications_mark_read(user: AbstractBaseUser, ids: list[int] | None = None) -> int:
+    from django.utils import timezone
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,425 @@
+"""The review workflow as an explicit state machine: one table, one service per transition.
+
+Every transition locks the claim row, checks the actor's permission and the
+current state inside the transaction, writes the new state and an audit row
+(``WorkflowEvent``), and sends notifications after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from claims.choices import ClaimStatus
+from claims.models import Claim
+from claims.services import claim_cite
+from reviews.choices import Action, NotificationKind, VersionKind
+from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
+from reviews.notifications import notify
+
+WORK = "reviews.work_claims"
+EDIT = "reviews.edit_claims"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: the state does not change (e.g. a correction)
+    permission: str
+    needs_comment: bool = False
+
+
+S = ClaimStatus
+TRANSITIONS: dict[str, Transition] = {
+    Action.TAKE: Transition(frozenset({S.NEW}), S.ASSIGNED, WORK),
+    Action.ASSIGN: Transition(frozenset({S.NEW, S.ASSIGNED}), S.ASSIGNED, EDIT),
+    Action.SUBMIT: Transition(frozenset({S.ASSIGNED}), S.SUBMITTED, WORK),
+    Action.APPROVE: Transition(frozenset({S.SUBMITTED}), S.PUBLISHED, EDIT),
+    Action.SEND_BACK: Transition(frozenset({S.SUBMITTED}), S.ASSIGNED, EDIT, needs_comment=True),
+    Action.DISMISS: Transition(frozenset({S.NEW, S.ASSIGNED}), S.DISMISSED, EDIT, needs_comment=True),
+    Action.REOPEN: Transition(frozenset({S.DISMISSED}), S.NEW, EDIT),
+    Action.CORRECT: Transition(frozenset({S.PUBLISHED}), None, EDIT, needs_comment=True),
+    Action.RETRACT: Transition(frozenset({S.PUBLISHED}), S.RETRACTED, EDIT, needs_comment=True),
+    Action.RELEASE: Transition(frozenset({S.ASSIGNED}), S.NEW, SYSTEM),
+}
+
+
+class WorkflowError(Exception):
+    """The claim's current state does not allow this action (API: 409)."""
+
+
+class NotAllowed(Exception):
+    """This person may not do this (API: 403)."""
+
+
+class InvalidReview(Exception):
+    """Bad verdict content; ``fields`` names what is wrong (API: 400)."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__("The verdict is not valid.")
+        self.fields = fields
+
+
+def allowed_actions(actor: AbstractBaseUser, claim: Claim) -> list[str]:
+    """Actions this person could take on this claim now (for buttons and the API)."""
+    actions = []
+    for action, rule in TRANSITIONS.items():
+        if rule.permission == SYSTEM or claim.status not in rule.sources:
+            continue
+        if not actor.has_perm(rule.permission):
+            continue
+        if action == Action.SUBMIT and _active_assignee_id(claim) != actor.pk:
+            continue
+        actions.append(str(action))
+    return actions
+
+
+def _active_assignee_id(claim: Claim) -> int | None:
+    assignment = claim.assignments.active().only("assignee_id").first()
+    return assignment.assignee_id if assignment else None
+
+
+def _check(actor: AbstractBaseUser | None, claim: Claim, action: str, comment: str) -> Transition:
+    rule = TRANSITIONS[action]
+    if rule.permission != SYSTEM and (actor is None or not actor.has_perm(rule.permission)):
+        raise NotAllowed(f"You may not {Action(action).label.lower()} claims.")
+    if claim.status not in rule.sources:
+        raise WorkflowError(
+            f"Cannot {action.replace('_', ' ')} a claim that is {claim.get_status_display().lower()} "
+            f"(state: {claim.status})."
+        )
+    if rule.needs_comment and not comment.strip():
+        raise InvalidReview({"comment": ["A comment is required for this action."]})
+    return rule
+
+
+def _transition(
+    actor: AbstractBaseUser | None,
+    claim_id: int,
+    action: str,
+    comment: str = "",
+    *,
+    apply: Callable[[Claim], dict[str, Any] | None] | None = None,
+    public: bool = False,
+) -> Claim:
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None:
+            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+        rule = _check(actor, claim, action, comment)
+        data = (apply(claim) if apply else None) or {}
+        from_state = claim.status
+        if rule.target is not None:
+            claim.status = rule.target
+            claim.save(update_fields=["status", "updated_at"])
+        WorkflowEvent.objects.create(
+            claim=claim,
+            actor=actor,
+            action=action,
+            from_state=from_state,
+            to_state=claim.status,
+            comment=comment.strip(),
+            public=public,
+            data=data,
+        )
+    return claim
+
+
+# --- Assignment -----------------------------------------------------------------------------
+
+
+def _due_at():
+    return timezone.now() + timedelta(hours=settings.ASSIGNMENT_TIMEOUT_HOURS)
+
+
+def _assign(claim: Claim, assignee: AbstractBaseUser, assigned_by: AbstractBaseUser | None) -> Assignment:
+    Assignment.objects.active().filter(claim=claim).update(released_at=timezone.now(), release_reason="reassigned")
+    return Assignment.objects.create(claim=claim, assignee=assignee, assigned_by=assigned_by, due_at=_due_at())
+
+
+def languages_of(user: AbstractBaseUser) -> list[str]:
+    reviewer = getattr(user, "reviewer", None)
+    return list(reviewer.languages) if reviewer is not None else []
+
+
+def language_filter(languages: Iterable[str]) -> Q:
+    """Claims in any of these languages, regional variants included (``en`` matches ``en-GB``)."""
+    query = Q()
+    for language in languages:
+        query |= Q(language__iexact=language) | Q(language__istartswith=f"{language}-")
+    return query
+
+
+def claim_take_next(actor: AbstractBaseUser) -> Claim | None:
+    """Give the caller the top queued claim in their languages; never the same claim to two people."""
+    if not actor.has_perm(WORK):
+        raise NotAllowed("You may not take claims.")
+    languages = languages_of(actor)
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                queue = Claim.objects.filter(status=ClaimStatus.NEW)
+                if languages:
+                    queue = queue.filter(language_filter(languages))
+                claim = queue.order_by("-priority", "created_at", "id").select_for_update(skip_locked=True).first()
+                if claim is None:
+                    return None
+                _assign(claim, actor, actor)
+                claim.status = ClaimStatus.ASSIGNED
+                claim.save(update_fields=["status", "updated_at"])
+                WorkflowEvent.objects.create(
+                    claim=claim, actor=actor, action=Action.TAKE, from_state=ClaimStatus.NEW, to_state=claim.status
+                )
+            return claim
+        except IntegrityError:
+            continue  # lost a race on the active-assignment constraint (SQLite has no SKIP LOCKED)
+    return None
+
+
+def claim_assign(actor: AbstractBaseUser, claim_id: int, assignee: AbstractBaseUser) -> Claim:
+    """An editor assigns (or reassigns) a claim to a fact-checker."""
+    if not assignee.is_active or not assignee.has_perm(WORK):
+        raise InvalidReview({"user": [f"{assignee.get_username()} cannot work on claims."]})
+
+    def apply(claim: Claim) -> dict:
+        _assign(claim, assignee, actor)
+        transaction.on_commit(
+            lambda: notify(assignee, NotificationKind.ASSIGNED, claim, f"Claim {claim.pk} was assigned to you.")
+        )
+        return {"assignee": assignee.get_username()}
+
+    return _transition(actor, claim_id, Action.ASSIGN, apply=apply)
+
+
+def claims_assign(actor: AbstractBaseUser, claim_ids: Iterable[int], assignee: AbstractBaseUser) -> list[Claim]:
+    """Assign many claims at once: all or nothing."""
+    with transaction.atomic():
+        return [claim_assign(actor, claim_id, assignee) for claim_id in sorted(set(claim_ids))]
+
+
+def assignments_release_stale(now=None) -> int:
+    """Return claims idle past ASSIGNMENT_TIMEOUT_HOURS to the queue (a beat job)."""
+    now = now or timezone.now()
+    released = 0
+    stale = Assignment.objects.active().filter(due_at__lt=now, claim__status=ClaimStatus.ASSIGNED)
+    for claim_id in stale.values_list("claim_id", flat=True)[:500]:
+
+        def apply(claim: Claim) -> dict:
+            Assignment.objects.active().filter(claim=claim).update(released_at=now, release_reason="timeout")
+            return {"reason": "idle past the assignment timeout"}
+
+        try:
+            _transition(None, claim_id, Action.RELEASE, apply=apply)
+            released += 1
+        except WorkflowError:
+            continue  # submitted or moved meanwhile
+    return released
+
+
+# --- The verdict ----------------------------------------------------------------------------
+
+
+def _rating(slug: str) -> Rating:
+    rating = Rating.objects.filter(slug=slug, active=True).first()
+    if rating is None:
+        known = ", ".join(Rating.objects.filter(active=True).values_list("slug", flat=True))
+        raise InvalidReview({"rating": [f"Unknown rating {slug!r}. Choose one of: {known}."]})
+    return rating
+
+
+def verdict_save_draft(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any]) -> Verdict:
+    """Save the assignee's working draft (rating, summary, analysis, evidence); no state change."""
+    from reviews.evidence import evidence_validate
+
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        if claim.status != ClaimStatus.ASSIGNED:
+            raise WorkflowError(f"The verdict can only be edited while the claim is assigned (state: {claim.status}).")
+        if _active_assignee_id(claim) != actor.pk:
+            raise NotAllowed("Only the claim's assignee writes its verdict.")
+        verdict, _ = Verdict.objects.get_or_create(claim=claim)
+        errors: dict[str, list[str]] = {}
+        if "rating" in data:
+            if data["rating"] in (None, ""):
+                verdict.draft_rating = None
+            else:
+                try:
+                    verdict.draft_rating = _rating(str(data["rating"]))
+                except InvalidReview as exc:
+                    errors.update(exc.fields)
+        for field, limit in (("summary", 2000), ("analysis", 100_000)):
+            if field in data:
+                value = data[field]
+                if not isinstance(value, str):
+                    errors[field] = ["Must be text."]
+                elif len(value) > limit:
+                    errors[field] = [f"At most {limit} characters."]
+                else:
+                    setattr(verdict, f"draft_{field}", value.strip())
+        if "evidence" in data:
+            try:
+                verdict.draft_evidence = evidence_validate(data["evidence"])
+            except InvalidReview as exc:
+                errors.update(exc.fields)
+            else:  # evidence URLs join the claim's sources and the fetch pipeline
+                claim_cite(claim, [item["url"] for item in verdict.draft_evidence], context="verdict evidence")
+        if errors:
+            raise InvalidReview(errors)
+        verdict.draft_saved_at = timezone.now()
+        verdict.save()
+        Assignment.objects.active().filter(claim=claim).update(last_activity_at=timezone.now(), due_at=_due_at())
+    return verdict
+
+
+def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> Claim:
+    """The assignee submits the draft for approval; it becomes an immutable version."""
+
+    def apply(claim: Claim) -> dict:
+        if _active_assignee_id(claim) != actor.pk:
+            raise NotAllowed("Only the claim's assignee can submit its verdict.")
+        verdict = Verdict.objects.filter(claim=claim).first()
+        errors = {}
+        if verdict is None or verdict.draft_rating_id is None:
+            errors["rating"] = ["Choose a rating before submitting."]
+        if verdict is None or not verdict.draft_summary:
+            errors["summary"] = ["Write a summary before submitting."]
+        if errors:
+            raise InvalidReview(errors)
+        version = VerdictVersion.objects.create(
+            verdict=verdict,
+            number=verdict.versions.count() + 1,
+            rating=verdict.draft_rating,
+            summary=verdict.draft_summary,
+            analysis=verdict.draft_analysis,
+            evidence=verdict.draft_evidence,
+            author=actor,
+        )
+        return {"version": version.number}
+
+    return _transition(actor, claim_id, Action.SUBMIT, comment, apply=apply)
+
+
+def _pending_version(claim: Claim) -> VerdictVersion:
+    version = (
+        VerdictVersion.objects.filter(verdict__claim=claim, approved_by__isnull=True, kind=VersionKind.SUBMITTED)
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        raise WorkflowError("There is no submitted verdict to decide on.")
+    return version
+
+
+def _unique_slug(claim: Claim) -> str:
+    base = slugify(claim.text)[:80].strip("-") or "claim"
+    slug = f"{base}-{claim.pk}"
+    return slug
+
+
+def review_approve(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> Claim:
+    """An editor who is not the verdict's author approves it: it is published."""
+
+    def apply(claim: Claim) -> dict:
+        version = _pending_version(claim)
+        if version.author_id == actor.pk:
+            raise NotAllowed("You cannot approve a verdict you wrote; another editor must approve it.")
+        now = timezone.now()
+        version.approved_by = actor
+        version.approved_at = now
+        version.save(update_fields=["approved_by", "approved_at"])
+        verdict = version.verdict
+        verdict.published_version = version
+        verdict.published_at = verdict.published_at or now
+        verdict.slug = verdict.slug or _unique_slug(claim)
+        verdict.save(update_fields=["published_version", "published_at", "slug"])
+        Assignment.objects.active().filter(claim=claim).update(released_at=now, release_reason="published")
+        author = version.author
+        transaction.on_commit(
+            lambda: notify(author, NotificationKind.APPROVED, claim, f"Your verdict on claim {claim.pk} was published.")
+        )
+        return {"version": version.number, "slug": verdict.slug}
+
+    return _transition(actor, claim_id, Action.APPROVE, comment, apply=apply)
+
+
+def review_send_back(actor: AbstractBaseUser, claim_id: int, comment: str) -> Claim:
+    """An editor returns the verdict to its author with a required comment."""
+
+    def apply(claim: Claim) -> dict:
+        version = _pending_version(claim)
+        assignee_id = _active_assignee_id(claim)
+        recipient = version.author if assignee_id is None else claim.assignments.active().get().assignee
+        if assignee_id is None:
+            _assign(claim, version.author, actor)
+        transaction.on_commit(
+            lambda: notify(
+                recipient,
+                NotificationKind.SENT_BACK,
+                claim,
+                f"Your verdict on claim {claim.pk} was sent back: {comment}",
+            )
+        )
+        return {"version": version.number}
+
+    return _transition(actor, claim_id, Action.SEND_BACK, comment, apply=apply)
+
+
+def claim_dismiss(actor: AbstractBaseUser, claim_id: int, reason: str) -> Claim:
+    def apply(claim: Claim) -> dict:
+        Assignment.objects.active().filter(claim=claim).update(released_at=timezone.now(), release_reason="dismissed")
+        return {}
+
+    return _transition(actor, claim_id, Action.DISMISS, reason, apply=apply)
+
+
+def claim_reopen(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> Claim:
+    return _transition(actor, claim_id, Action.REOPEN, comment)
+
+
+def verdict_correct(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any], note: str) -> Claim:
+    """A published verdict gets a new version and a public correction note; the old one is kept."""
+
+    def apply(claim: Claim) -> dict:
+        verdict = claim.verdict
+        current = verdict.published_version
+        rating = _rating(str(data["rating"])) if data.get("rating") else current.rating
+        summary = data.get("summary") or current.summary
+        analysis = data["analysis"] if data.get("analysis") is not None else current.analysis
+        now = timezone.now()
+        version = VerdictVersion.objects.create(
+            verdict=verdict,
+            number=verdict.versions.count() + 1,
+            kind=VersionKind.CORRECTION,
+            rating=rating,
+            summary=summary,
+            analysis=analysis,
+            evidence=current.evidence,
+            author=actor,
+            approved_at=now,
+            note=note.strip(),
+        )
+        verdict.published_version = version
+        verdict.updated_at = now
+        verdict.save(update_fields=["published_version", "updated_at"])
+        return {"version": version.number}
+
+    return _transition(actor, claim_id, Action.CORRECT, note, apply=apply, public=True)
+
+
+def verdict_retract(actor: AbstractBaseUser, claim_id: int, note: str) -> Claim:
+    def apply(claim: Claim) -> dict:
+        now = timezone.now()
+        Verdict.objects.filter(claim=claim).update(retracted_at=now, updated_at=now)
+        return {}
+
+    return _transition(actor, claim_id, Action.RETRACT, note, apply=apply, public=True)
