@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev setup lint format bench clean
+.PHONY: run test install install-dev setup lint format bench clean schema
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "factcheck needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -38,6 +38,11 @@ test: install-dev
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Regenerate the committed OpenAPI schema after an API change.
+schema: install
+	mkdir -p docs
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -1,14 +1,16 @@
 """Django admin for claims, sources and API keys. New claims go through the intake service."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from claims import archive
-from claims.choices import FetchStatus
 from claims.models import ApiKey, Citation, Claim, FetchAttempt, Snapshot, Source, Tag
-from claims.services import InvalidInput, api_key_create, api_key_revoke
+from claims.services import InvalidInput, api_key_create, api_key_revoke, api_key_validate, error_messages
+from claims.validation import ClaimInput
 
 
 class CitationInline(admin.TabularInline):
@@ -22,8 +24,35 @@ class CitationInline(admin.TabularInline):
         return False
 
 
+class ClaimAdminForm(forms.ModelForm):
+    """Edits follow the intake rules (``claims.validation``): no javascript: links, no made-up languages."""
+
+    class Meta:
+        model = Claim
+        fields = ["claimant", "claim_date", "appeared_at", "language", "tags", "priority", "status"]
+        # A plain text field: validation.py decides what a valid URL is (http and https only).
+        field_classes = {"appeared_at": forms.CharField}
+        widgets = {"appeared_at": forms.URLInput}
+
+    def clean(self):
+        cleaned = super().clean()
+        checked = {
+            name: cleaned[name] for name in ("claimant", "claim_date", "appeared_at", "language") if name in cleaned
+        }
+        serializer = ClaimInput(data=checked, partial=True)
+        if serializer.is_valid():
+            cleaned.update(serializer.validated_data)
+        else:
+            for field, field_messages in error_messages(serializer.errors).items():
+                for message in field_messages:
+                    self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
+    form = ClaimAdminForm
+    formfield_overrides = {models.URLField: {"form_class": forms.CharField, "widget": forms.URLInput}}
     list_display = ["id", "short_text", "claimant", "language", "priority", "status", "channel", "created_at"]
     list_filter = ["status", "language", "channel", "priority"]
     search_fields = ["text", "claimant"]
@@ -95,16 +124,32 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Fetch again now")
     def refetch(self, request, queryset):
-        ids = list(queryset.exclude(fetch_status=FetchStatus.FETCHING).values_list("id", flat=True))
-        Source.objects.filter(pk__in=ids).update(
-            fetch_status=FetchStatus.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None
-        )
-        sent = archive.sources_enqueue(ids)
-        self.message_user(request, f"{sent} source(s) queued for fetching.")
+        count = archive.sources_refetch(queryset.values_list("id", flat=True))
+        self.message_user(request, f"{count} source(s) queued for fetching.")
+
+
+class ApiKeyForm(forms.ModelForm):
+    """Checks name and scopes with the service's rules, so that errors show on the form."""
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes", "user"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "name" in cleaned and "scopes" in cleaned:
+            try:
+                cleaned["name"], cleaned["scopes"] = api_key_validate(name=cleaned["name"], scopes=cleaned["scopes"])
+            except InvalidInput as exc:
+                for field, field_messages in exc.fields.items():
+                    for message in field_messages:
+                        self.add_error(field, message)
+        return cleaned
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
     list_display = ["name", "prefix", "scopes", "user", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     fields = ["name", "scopes", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -115,12 +160,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        try:
-            key, raw = api_key_create(name=obj.name, scopes=obj.scopes, user=obj.user)
-        except InvalidInput as exc:
-            self.message_user(request, f"Key not created: {exc.fields}", messages.ERROR)
-            return
+        # The form checked the input with the same rules, so this does not fail.
+        key, raw = api_key_create(name=obj.name, scopes=obj.scopes, user=obj.user)
         obj.pk = key.pk
+        obj.prefix = key.prefix
+        obj._state.adding = False
         self.message_user(request, f"New key (shown once, copy it now): {raw}", messages.WARNING)
 
     @admin.action(description="Revoke selected keys")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
 import re
@@ -18,6 +19,9 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PDF_TYPES = frozenset({"application/pdf"})
 MAX_TEXT_CHARS = 1_000_000
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-z0-9_.:+-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 @dataclass(frozen=True)
@@ -28,13 +32,40 @@ class ExtractedDocument:
     text: str = ""
 
 
+def _codec(label: str | None) -> str | None:
+    """Python's codec for a charset label, read as browsers read it (WHATWG), or None."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    # Browsers decode pages labelled latin-1 or ASCII as windows-1252 ("€", curly quotes).
+    return "cp1252" if name in {"iso8859-1", "ascii"} else name
+
+
+def _meta_charset(body: bytes) -> str | None:
+    match = _META_CHARSET_RE.search(body[:4096])
+    if match is None:
+        return None
+    label = match.group(1).decode("ascii", errors="ignore")
+    # A page whose <meta> could be read as ASCII is not UTF-16, whatever the tag says (WHATWG).
+    return "utf-8" if label.lower().startswith("utf-16") else label
+
+
 def decode_body(body: bytes, charset: str | None) -> str:
-    """Bytes to text: the declared charset when it works, else detection."""
-    if charset:
+    """Bytes to text: a byte-order mark, the declared charset (HTTP, then ``<meta>``), UTF-8, else detection."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, errors="replace")
+    for label in (charset, _meta_charset(body)):
+        encoding = _codec(label)
+        if encoding is None:
+            continue
         try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            logger.info("declared charset %r does not decode the body; detecting", charset)
+            return body.decode(encoding)
+        except UnicodeDecodeError:
+            logger.info("declared charset %r does not decode the body; trying others", label)
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

@@ -24,11 +24,17 @@ def _decode(data: bytes | str) -> str:
         raise InvalidInput({"file": [f"The file is not UTF-8 text (byte {exc.start})."]}) from exc
 
 
-def _csv_row(raw: dict[str | None, Any]) -> dict[str, Any]:
+def _csv_row(raw: dict[str | None, Any]) -> dict[str, Any] | InvalidInput:
+    if raw.get(None):
+        # More cells than columns: most likely an unquoted comma that split a text.
+        # Storing the cut-off pieces would be worse than refusing the row.
+        extra = len(raw[None])
+        return InvalidInput(
+            {"_": [f"This row has {extra} more cell(s) than the header has columns; quote texts that hold commas."]}
+        )
     row: dict[str, Any] = {}
     for name, value in raw.items():
-        if name is None:  # more cells than header columns
-            row["_extra_cells"] = value
+        if name is None:
             continue
         key = name.strip().lower()
         if not key or value is None or (isinstance(value, str) and not value.strip() and key != "text"):
@@ -42,18 +48,22 @@ def _csv_row(raw: dict[str | None, Any]) -> dict[str, Any]:
     return row
 
 
-def rows_from_csv(text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "text" not in [name.strip().lower() for name in reader.fieldnames if name]:
-        raise InvalidInput({"file": ["The CSV needs a header row with at least a 'text' column."]})
+def rows_from_csv(text: str) -> list[dict[str, Any] | InvalidInput]:
+    # strict: an unclosed quote is an error, not a cell that silently swallows the rest of the file.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    rows: list[dict[str, Any] | InvalidInput] = []
+    fieldnames = None
     try:
-        rows = []
+        fieldnames = reader.fieldnames
+        if not fieldnames or "text" not in [name.strip().lower() for name in fieldnames if name]:
+            raise InvalidInput({"file": ["The CSV needs a header row with at least a 'text' column."]})
         for raw in reader:
             rows.append(_csv_row(raw))
             _check_count(len(rows))
         return rows
     except csv.Error as exc:
-        raise InvalidInput({"file": [f"Malformed CSV at line {reader.line_num}: {exc}"]}) from exc
+        where = f"row {len(rows) + 1}" if fieldnames else "the header row"
+        raise InvalidInput({"file": [f"Malformed CSV in {where}: {exc}."]}) from exc
 
 
 def rows_from_json(text: str) -> list[Any]:
@@ -61,6 +71,8 @@ def rows_from_json(text: str) -> list[Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput({"file": [f"Malformed JSON: {exc}"]}) from exc
+    except RecursionError as exc:
+        raise InvalidInput({"file": ["Malformed JSON: nested too deeply."]}) from exc
     return rows_from_data(data)
 
 
@@ -69,6 +81,8 @@ def rows_from_data(data: Any) -> list[Any]:
         data = data["claims"]
     if not isinstance(data, list):
         raise InvalidInput({"file": ['JSON imports are a list of claims, or {"claims": [...]}.']})
+    if not data:
+        raise InvalidInput({"file": ["The file holds no rows."]})
     _check_count(len(data))
     return data
 
@@ -79,10 +93,14 @@ def _check_count(count: int) -> None:
 
 
 def detect_format(name: str = "", content_type: str = "", head: str = "") -> str:
-    lowered = f"{name} {content_type}".lower()
-    if "json" in lowered:
+    """The file's extension decides, then its content type, then its first character."""
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in ("json", "csv"):
+        return suffix
+    content_type = content_type.lower()
+    if "json" in content_type:
         return "json"
-    if "csv" in lowered:
+    if "csv" in content_type:
         return "csv"
     return "json" if head.lstrip()[:1] in ("[", "{") else "csv"
 

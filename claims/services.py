@@ -23,6 +23,7 @@ from claims.archive import sources_enqueue
 from claims.choices import ApiScope, Channel, FetchStatus
 from claims.models import ApiKey, Citation, Claim, Source, Tag
 from claims.normalize import claim_text_key, url_key
+from claims.signals import claim_created
 from claims.validation import ClaimInput
 
 
@@ -85,72 +86,193 @@ def claim_submit(
     claim is returned with ``duplicate=True`` and any new sources are added to it.
     """
     values = claim_validate(data, ignore_unknown=ignore_unknown)
-    sources = values.pop("sources")
-    tag_names = values.pop("tags")
-    with transaction.atomic():
-        claim, created = _claim_get_or_create(
-            values,
-            channel=channel,
-            user=user if user is not None and user.is_authenticated else None,
-            api_key=api_key,
+    return _claims_store([values], channel=channel, user=user, api_key=api_key)[0]
+
+
+# How often a store is retried after losing a race (a concurrent insert of the same text or URL).
+STORE_ATTEMPTS = 5
+
+
+def _claims_store(
+    batch: list[dict[str, Any]], *, channel: str, user: AbstractBaseUser | None, api_key: ApiKey | None
+) -> list[IntakeResult]:
+    """Store validated claims, in order, with a handful of queries whatever the batch size.
+
+    The one storage path of intake: ``claim_submit`` stores a batch of one,
+    ``claims_import`` batches of many. Inserts are optimistic; when a concurrent
+    request inserted the same text or URL first, the unique index refuses ours,
+    the batch is rolled back and stored again, finding those rows this time.
+    """
+    user = user if user is not None and user.is_authenticated else None
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _claims_store_once(batch, channel=channel, user=user, api_key=api_key)
+        except IntegrityError:
+            if attempt == STORE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _claims_store_once(batch: list[dict[str, Any]], *, channel: str, user, api_key) -> list[IntakeResult]:
+    keys = [claim_text_key(values["text"]) for values in batch]
+    existing = Claim.objects.filter(text_key__in=set(keys)).order_by()  # a lookup: no ORDER BY to build or run
+    claims: dict[str, Claim] = {claim.text_key: claim for claim in existing}
+    new: dict[str, Claim] = {}
+    for key, values in zip(keys, batch, strict=True):
+        if key not in claims and key not in new:
+            fields = {name: value for name, value in values.items() if name not in ("sources", "tags")}
+            new[key] = Claim(text_key=key, channel=channel, submitted_by=user, submitted_by_key=api_key, **fields)
+    if new:
+        Claim.objects.bulk_create(new.values())  # IntegrityError: another request stored the text first
+        claims.update(new)
+
+    tag_pairs = [(claims[key], name) for key, values in zip(keys, batch, strict=True) for name in values["tags"]]
+    tags: dict[str, Tag] = {}
+    if tag_pairs:
+        tags = _tags_get_or_create({name for _, name in tag_pairs})
+        Claim.tags.through.objects.bulk_create(
+            [Claim.tags.through(claim_id=claim.pk, tag_id=tags[name].pk) for claim, name in tag_pairs],
+            ignore_conflicts=True,
         )
-        if tag_names:
-            claim.tags.add(*_tags_get_or_create(tag_names))
-        to_fetch = _citations_add(claim, sources)
-        if to_fetch:
-            transaction.on_commit(lambda: sources_enqueue(to_fetch))
-    return IntakeResult(claim=claim, duplicate=not created, new_source_ids=to_fetch)
+
+    new_ids = [claim.pk for claim in new.values()]
+    added = _citations_add_many(
+        [(claims[key], values["sources"]) for key, values in zip(keys, batch, strict=True)], new_claim_ids=new_ids
+    )
+    fetch_by_claim = added.fetch
+    to_fetch = sorted({source_id for ids in fetch_by_claim.values() for source_id in ids})
+    if to_fetch or new_ids:
+        transaction.on_commit(lambda: _after_store(new_ids, to_fetch))
+
+    # A new claim's tags and citations are exactly what this transaction wrote: hand them
+    # over with the claim so that showing it does not read them back.
+    if new:
+        tag_names: dict[int, set[str]] = {}
+        for claim, name in tag_pairs:
+            tag_names.setdefault(claim.pk, set()).add(name)
+        citations: dict[int, list[Citation]] = {}
+        for citation in added.citations:
+            citations.setdefault(citation.claim_id, []).append(citation)
+        for claim in new.values():
+            _related_known(claim, "tags", [tags[name] for name in sorted(tag_names.get(claim.pk, ()))])
+            _related_known(claim, "citations", citations.get(claim.pk, []))
+
+    results = []
+    first_seen: set[str] = set()
+    for key in keys:
+        claim = claims[key]
+        created = key in new and key not in first_seen
+        first_seen.add(key)
+        results.append(
+            IntakeResult(claim=claim, duplicate=not created, new_source_ids=fetch_by_claim.pop(claim.pk, []))
+        )
+    return results
 
 
-def _claim_get_or_create(values: dict[str, Any], *, channel: str, user, api_key) -> tuple[Claim, bool]:
-    key = claim_text_key(values["text"])
-    existing = Claim.objects.filter(text_key=key).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            claim = Claim.objects.create(
-                text_key=key, channel=channel, submitted_by=user, submitted_by_key=api_key, **values
+def _related_known(instance: Any, name: str, objects: list[Any]) -> None:
+    """Make ``instance.<name>.all()`` answer ``objects`` without a query, as ``prefetch_related`` does."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
+
+
+def _after_store(new_claim_ids: list[int], source_ids: list[int]) -> None:
+    """After commit: hand new sources to the workers, then announce new claims (e.g. AUTO_ASSIGN)."""
+    if source_ids:
+        sources_enqueue(source_ids)
+    for claim_id in new_claim_ids:
+        claim_created.send_robust(sender=Claim, claim_id=claim_id)
+
+
+def _tags_get_or_create(names: Iterable[str]) -> dict[str, Tag]:
+    names = set(names)
+    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = names - tags.keys()
+    if missing:
+        Tag.objects.bulk_create([Tag(name=name) for name in sorted(missing)], ignore_conflicts=True)
+        tags.update({tag.name: tag for tag in Tag.objects.filter(name__in=missing)})
+    return tags
+
+
+@dataclass
+class CitationsAdded:
+    fetch: dict[int, list[int]]  # per claim id, the ids of sources that need fetching
+    citations: list[Citation]  # the citations written, with their claim and source
+
+
+def _citations_add_many(
+    cited: list[tuple[Claim, list[dict[str, Any]]]], *, new_claim_ids: Iterable[int] = ()
+) -> CitationsAdded:
+    """Attach sources to claims; say which sources need fetching and which citations were written.
+
+    A source is fetched when it is new, or when it failed before and is newly cited.
+    ``new_claim_ids`` are claims inserted by the current transaction: they cite nothing yet.
+    """
+    wanted: dict[tuple[int, str], tuple[Claim, dict[str, Any]]] = {}
+    for claim, items in cited:
+        for item in items:
+            wanted.setdefault((claim.pk, url_key(item["canonical_url"])), (claim, item))
+    if not wanted:
+        return CitationsAdded(fetch={}, citations=[])
+    hashes = {canonical_hash for _, canonical_hash in wanted}
+    existing = Source.objects.filter(canonical_hash__in=hashes).order_by()
+    sources = {source.canonical_hash: source for source in existing}
+    new_sources: dict[str, Source] = {}
+    for (_, canonical_hash), (_, item) in wanted.items():
+        if canonical_hash not in sources and canonical_hash not in new_sources:
+            new_sources[canonical_hash] = Source(
+                url=item["url"], canonical_url=item["canonical_url"], canonical_hash=canonical_hash
             )
-        return claim, True
-    except IntegrityError:
-        # Another request stored the same text between our read and our insert.
-        return Claim.objects.get(text_key=key), False
+    if new_sources:
+        Source.objects.bulk_create(new_sources.values())  # IntegrityError: another request stored the URL first
+        sources.update(new_sources)
 
-
-def _tags_get_or_create(names: Iterable[str]) -> list[Tag]:
-    names = list(names)
-    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
-    for name in names:
-        if name not in existing:
-            existing[name], _ = Tag.objects.get_or_create(name=name)
-    return [existing[name] for name in names]
+    claim_ids = {claim_id for claim_id, _ in wanted} - set(new_claim_ids)
+    already = set()
+    if claim_ids:
+        already = set(
+            Citation.objects.filter(claim_id__in=claim_ids, source_id__in=[s.pk for s in sources.values()]).values_list(
+                "claim_id", "source_id"
+            )
+        )
+    citations = []
+    fetch: dict[int, list[int]] = {}
+    failed: dict[int, Source] = {}
+    for (claim_id, canonical_hash), (claim, item) in wanted.items():
+        source = sources[canonical_hash]
+        if (claim_id, source.pk) in already:
+            continue
+        citations.append(Citation(claim=claim, source=source, context=item["context"]))
+        if canonical_hash in new_sources:
+            fetch.setdefault(claim_id, []).append(source.pk)
+        elif source.fetch_status == FetchStatus.FAILED:
+            failed[source.pk] = source
+            fetch.setdefault(claim_id, []).append(source.pk)
+    Citation.objects.bulk_create(citations, ignore_conflicts=True)
+    if failed:
+        # A newly cited page that failed before gets another full try.
+        retry = {"fetch_status": FetchStatus.PENDING, "attempts": 0, "next_attempt_at": None, "enqueued_at": None}
+        Source.objects.filter(pk__in=failed, fetch_status=FetchStatus.FAILED).update(**retry)
+        for source in failed.values():
+            for name, value in retry.items():
+                setattr(source, name, value)
+    return CitationsAdded(fetch=fetch, citations=citations)
 
 
 def _citations_add(claim: Claim, sources: list[dict[str, Any]]) -> list[int]:
     """Attach sources to a claim; return ids of sources that need fetching."""
-    to_fetch: list[int] = []
-    if not sources:
-        return to_fetch
-    cited = set(claim.citations.values_list("source__canonical_hash", flat=True))
-    for item in sources:
-        canonical_hash = url_key(item["canonical_url"])
-        if canonical_hash in cited:
-            continue
-        source, created = Source.objects.get_or_create(
-            canonical_hash=canonical_hash, defaults={"url": item["url"], "canonical_url": item["canonical_url"]}
-        )
-        if created:
-            to_fetch.append(source.id)
-        elif source.fetch_status == FetchStatus.FAILED:
-            # A newly cited page that failed before gets another full try.
-            Source.objects.filter(pk=source.pk, fetch_status=FetchStatus.FAILED).update(
-                fetch_status=FetchStatus.PENDING, attempts=0, next_attempt_at=None, enqueued_at=None
-            )
-            to_fetch.append(source.id)
-        Citation.objects.get_or_create(claim=claim, source=source, defaults={"context": item["context"]})
-        cited.add(canonical_hash)
-    return to_fetch
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                return _citations_add_many([(claim, sources)]).fetch.get(claim.pk, [])
+        except IntegrityError:  # another request stored one of the URLs first: look again
+            if attempt == STORE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def claim_cite(claim: Claim, urls: Iterable[str], context: str = "") -> list[int]:
@@ -182,27 +304,47 @@ class RowReport:
         return {"row": self.row, "status": self.status, "id": self.id, "errors": self.errors}
 
 
+IMPORT_BATCH = 500
+
+
 def claims_import(
     rows: Iterable[Mapping[str, Any] | InvalidInput],
     *,
     user: AbstractBaseUser | None = None,
     api_key: ApiKey | None = None,
 ) -> list[RowReport]:
-    """Submit each row on its own: a bad row is reported and does not affect the others.
+    """Check each row on its own: a bad row is reported and does not affect the others.
 
-    A row may also be an ``InvalidInput`` already: one the file reader could not make sense of.
+    Valid rows are stored like ``claim_submit`` stores one claim (same rules, same
+    deduplication, a duplicate of an earlier row reported as such), a batch at a time
+    so that a 10,000-row file does not cost 10,000 transactions. A row may also be an
+    ``InvalidInput`` already: one the file reader could not make sense of.
     """
-    reports = []
+    reports: list[RowReport] = []
+    valid: list[tuple[RowReport, dict[str, Any]]] = []
+
+    def store() -> None:
+        results = _claims_store([values for _, values in valid], channel=Channel.IMPORT, user=user, api_key=api_key)
+        for (report, _), result in zip(valid, results, strict=True):
+            report.status = "duplicate" if result.duplicate else "created"
+            report.id = result.claim.pk
+        valid.clear()
+
     for number, row in enumerate(rows, start=1):
+        report = RowReport(row=number, status="error")
+        reports.append(report)
         if isinstance(row, InvalidInput):
-            reports.append(RowReport(row=number, status="error", errors=row.fields))
+            report.errors = row.fields
             continue
         try:
-            result = claim_submit(row, channel=Channel.IMPORT, user=user, api_key=api_key, ignore_unknown=True)
+            valid.append((report, claim_validate(row, ignore_unknown=True)))
         except InvalidInput as exc:
-            reports.append(RowReport(row=number, status="error", errors=exc.fields))
+            report.errors = exc.fields
             continue
-        reports.append(RowReport(row=number, status="duplicate" if result.duplicate else "created", id=result.claim.id))
+        if len(valid) >= IMPORT_BATCH:
+            store()
+    if valid:
+        store()
     return reports
 
 
@@ -216,22 +358,32 @@ def _hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_key_create(*, name: str, scopes: Iterable[str], user: AbstractBaseUser | None = None) -> tuple[ApiKey, str]:
-    """Create a key and return it with its secret, which is shown once and never stored."""
+def api_key_validate(*, name: Any, scopes: Any) -> tuple[str, list[str]]:
+    """The key's name and scopes as stored (trimmed, sorted), or ``InvalidInput`` naming the fields."""
+    errors: dict[str, list[str]] = {}
+    scopes = list(scopes) if isinstance(scopes, Iterable) and not isinstance(scopes, (str, Mapping)) else None
+    if scopes is None or not all(isinstance(scope, str) for scope in scopes):
+        errors["scopes"] = ["Give the scopes as a list of names."]
+        scopes = []
     scopes = sorted(set(scopes))
     unknown = [scope for scope in scopes if scope not in api_scopes()]
-    errors: dict[str, list[str]] = {}
     if unknown:
         errors["scopes"] = [f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(api_scopes())}."]
-    if not scopes:
+    if not scopes and "scopes" not in errors:
         errors["scopes"] = ["Give at least one scope."]
-    if not name.strip():
+    if not isinstance(name, str) or not name.strip():
         errors["name"] = ["Give the key a name."]
     if errors:
         raise InvalidInput(errors)
+    return name.strip(), scopes
+
+
+def api_key_create(*, name: str, scopes: Iterable[str], user: AbstractBaseUser | None = None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is shown once and never stored."""
+    name, scopes = api_key_validate(name=name, scopes=scopes)
     prefix = secrets.token_hex(4)
     raw = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(name=name.strip(), prefix=prefix, key_hash=_hash_key(raw), scopes=scopes, user=user)
+    key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_hash_key(raw), scopes=scopes, user=user)
     return key, raw
 
 

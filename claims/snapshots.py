@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from lxml import html as lxml_html
 from lxml_html_clean import Cleaner
@@ -14,6 +16,9 @@ SANDBOX_CSP = (
     "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
+
+# lxml refuses a str that still carries an XML declaration with an encoding (common on XHTML pages).
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 _cleaner = Cleaner(
     scripts=True,
@@ -31,11 +36,13 @@ _cleaner = Cleaner(
     annoying_tags=True,
     remove_unknown_tags=False,
     safe_attrs_only=True,
+    # <base href> would point every relative link of the copy at another site.
+    kill_tags=frozenset({"base"}),
 )
 
 
 def sanitized_html(snapshot: Snapshot) -> str:
-    text = decode_body(snapshot.raw, snapshot.charset or None)
+    text = _XML_DECLARATION_RE.sub("", decode_body(snapshot.raw, snapshot.charset or None), count=1)
     if not text.strip():
         return ""
     try:

@@ -1,4 +1,11 @@
-"""Celery tasks of the claims app: thin wrappers that load by id and call ``claims.archive``."""
+"""Celery tasks of the claims app: thin wrappers that take ids and call ``claims.archive``.
+
+``fetch_source`` is acknowledged only after it ran (``acks_late``), so a worker
+killed mid-fetch leaves its message to be redelivered; running it twice is
+harmless because ``source_fetch`` works under a lease. When a retry cannot be
+published (broker down), the source stays ``pending`` with its
+``next_attempt_at`` and the periodic sweep sends it again.
+"""
 
 from celery import shared_task
 

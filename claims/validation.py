@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from claims.choices import Priority
-from claims.normalize import canonicalize_url, clean_claim_text
+from claims.normalize import canonicalize_url, clean_claim_text, has_visible_text
 
 MAX_TEXT = 5000
 MAX_URL = 2048
@@ -37,10 +37,22 @@ def validate_http_url(value: str) -> str:
         raise serializers.ValidationError("Only http and https URLs are accepted.")
     if not parts.hostname:
         raise serializers.ValidationError("The URL has no host.")
+    if parts.username is not None or parts.password is not None:
+        # The fetcher refuses them too; and a password has no business in a stored, shown URL.
+        raise serializers.ValidationError("URLs with a user name or password are not accepted.")
     return value
 
 
-class HttpUrlField(serializers.CharField):
+class TextField(serializers.CharField):
+    """A CharField that refuses numbers instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class HttpUrlField(TextField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", None)
         super().__init__(**kwargs)
@@ -102,20 +114,20 @@ def validate_language(value: str) -> str:
 class ClaimInput(serializers.Serializer):
     """What a submitter may send for one claim."""
 
-    text = serializers.CharField(trim_whitespace=False, allow_blank=True)
-    claimant = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    text = TextField(trim_whitespace=False, allow_blank=True)
+    claimant = TextField(max_length=255, required=False, allow_blank=True, default="")
     claim_date = serializers.DateField(required=False, allow_null=True, default=None)
     appeared_at = HttpUrlField(required=False, allow_blank=True, default="")
-    language = serializers.CharField(max_length=35, required=False, default="en")
+    language = TextField(max_length=35, required=False, default="en")
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TAG_LENGTH), required=False, default=list, max_length=MAX_TAGS
+        child=TextField(max_length=MAX_TAG_LENGTH), required=False, default=list, max_length=MAX_TAGS
     )
     priority = PriorityField(required=False, default=Priority.NORMAL)
     sources = serializers.ListField(child=SourceInputField(), required=False, default=list)
 
     def validate_text(self, value: str) -> str:
         cleaned = clean_claim_text(value)
-        if not cleaned:
+        if not has_visible_text(cleaned):
             raise serializers.ValidationError("The claim text cannot be empty.")
         if len(cleaned) > MAX_TEXT:
             raise serializers.ValidationError(f"The claim text is limited to {MAX_TEXT} characters ({len(cleaned)}).")

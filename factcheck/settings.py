@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,6 +83,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif env.bool("DATABASE_POOL", default=True):
+    # A connection pool per process: Celery closes the connection after every task and
+    # gunicorn threads come and go; the pool makes both cheap.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=40), "timeout": 10}
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -95,7 +103,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "claims:list"
+LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
@@ -105,6 +113,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "factcheck" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -168,7 +177,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" only spares a kombu warning: the file-system broker has no host.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for _sub in ("queue", "processed"):
@@ -180,11 +190,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
+    # A message whose worker died unacknowledged is handed out again after this. Keep it above
+    # FETCH_RETRY_MAX_SECONDS: a retry waiting for its countdown is unacknowledged too.
+    _VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # A message whose worker died unacknowledged is handed out again after this.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
-        "socket_connect_timeout": 3,
-        "socket_timeout": 10,
+        "visibility_timeout": _VISIBILITY_TIMEOUT,
+        # Look for such messages every tenth of the timeout (kombu's default is every 100 s).
+        "unacked_restore_interval": max(1, min(60, _VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": 1,
+        # A dead or hung broker must not hold a web request long: see claims.archive.sources_enqueue.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 3,
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -195,7 +211,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
-# Intake must never hang on a dead broker: one quick try, then the sweep catches up.
+# Intake must never hang on a dead broker: one quick retry (a pooled connection may be stale after a
+# broker restart), then the source is left for the sweep.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -217,10 +234,47 @@ FETCH_LEASE_SECONDS = env.float("FETCH_LEASE_SECONDS", default=FETCH_TOTAL_TIMEO
 FETCH_SWEEP_SECONDS = env.float("FETCH_SWEEP_SECONDS", default=60.0)
 FETCH_RECHECK_DAYS = env.float("FETCH_RECHECK_DAYS", default=7.0)
 
+# The fetch entries expire with their period: after an outage workers run one sweep, not a backlog of them.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-sources": {"task": "claims.tasks.sources_sweep", "schedule": FETCH_SWEEP_SECONDS},
-    "recheck-fetched-sources": {"task": "claims.tasks.sources_recheck_due", "schedule": 3600.0},
+    "sweep-stuck-sources": {
+        "task": "claims.tasks.sources_sweep",
+        "schedule": FETCH_SWEEP_SECONDS,
+        "options": {"expires": max(FETCH_SWEEP_SECONDS, 1.0)},
+    },
+    "recheck-fetched-sources": {
+        "task": "claims.tasks.sources_recheck_due",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
+    "release-stale-assignments": {"task": "reviews.tasks.assignments_release_stale", "schedule": 600.0},
+    "sweep-webhook-deliveries": {
+        "task": "reviews.webhook_deliveries_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
 }
+
+# --- Review desk ---------------------------------------------------------------
+ASSIGNMENT_TIMEOUT_HOURS = env.float("ASSIGNMENT_TIMEOUT_HOURS", default=48.0)
+AUTO_ASSIGN = env.bool("AUTO_ASSIGN", default=False)
+
+# --- Publishing ------------------------------------------------------------------
+# Absolute base URL of the public site: canonical links, ClaimReview, feeds, webhooks.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+ORGANIZATION_NAME = env.str("ORGANIZATION_NAME", default="factcheck desk")
+ORGANIZATION_URL = env.str("ORGANIZATION_URL", default=SITE_URL)
+ORGANIZATION_LOGO_URL = env.str("ORGANIZATION_LOGO_URL", default="")
+# Read API rate limits (per client IP for anonymous callers, per key otherwise), counted in the cache.
+API_ANON_RATE = env.str("API_ANON_RATE", default="60/minute")
+API_KEY_RATE = env.str("API_KEY_RATE", default="1200/minute")
+# Browsers on other sites may read the public API.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Failed deliveries are retried with backoff for this long; an endpoint failing this long is disabled.
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
 
 # --- Claims -------------------------------------------------------------------
 CLAIM_MAX_SOURCES = env.int("CLAIM_MAX_SOURCES", default=50)

@@ -10,10 +10,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # reviews first: its claims/assign/ must not be taken for a claim id by the claims router
     path("api/v1/", include(("reviews.api.urls", "reviews-api"), namespace="reviews-api")),
+    path("api/v1/", include(("reviews.api.consumer_urls", "verdicts-api"), namespace="verdicts-api")),
+    path("api/v1/", include(("reviews.api.webhook_urls", "webhooks-api"), namespace="webhooks-api")),
     path("api/v1/", include(("claims.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
+    path("", include("reviews.public_urls")),
     path("", include("reviews.urls")),
     path("", include("claims.urls")),
     *auth_urlpatterns,
 ]
+
+handler404 = "factcheck.errors.not_found"
+handler500 = "factcheck.errors.server_error"

@@ -37,6 +37,16 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(autouse=True)
+def _broker_breaker_closed():
+    """The intake's broker breaker is process-wide: no test inherits another's tripped breaker."""
+    from claims.archive import broker_breaker
+
+    broker_breaker.reset()
+    yield
+    broker_breaker.reset()
+
+
 @pytest.fixture
 def _fail_missing_services():
     pytest.fail(f"CI=true and the integration services are missing: {settings.MISSING_SERVICES}")

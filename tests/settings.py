@@ -11,7 +11,7 @@ import tempfile
 from urllib.parse import urlparse
 
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="factcheck-test-"))
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://localhost/")
 
 from factcheck.settings import *  # noqa: F403
 from factcheck.settings import env
@@ -38,8 +38,9 @@ MISSING_SERVICES = [
 if "PostgreSQL" not in MISSING_SERVICES:
     DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}
 
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns when it is missing
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 FETCH_ALLOWLIST = []
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

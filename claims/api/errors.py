@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -60,7 +60,3 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             code = getattr(exc, "default_code", "error")
         response.data = error_body(str(code), str(detail))
     return response
-
-
-def json_not_found(request, exception=None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "No such endpoint."), status=404)

@@ -8,10 +8,7 @@ class NewestFirstCursorPagination(CursorPagination):
     ordering = "-id"
     page_size_query_param = "limit"
 
-    @property
-    def page_size(self) -> int:
-        return settings.API_PAGE_SIZE
-
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
+    def __init__(self) -> None:
+        # Read per request (a paginator is made for each), so that settings can change at run time.
+        self.page_size = settings.API_PAGE_SIZE
+        self.max_page_size = settings.API_MAX_PAGE_SIZE

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from functools import cached_property
+from typing import ClassVar
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -29,7 +33,24 @@ SOURCE_FIELDS = [
 ]
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class FieldsBuiltOnce:
+    """Build a ModelSerializer's fields once per class, then copy them for each instance.
+
+    ModelSerializer introspects the model for every instance it makes; for a response
+    that is most of its cost. The copy is DRF's own (``Field.__deepcopy__``, as for
+    declared fields), so each instance still binds fields of its own.
+    """
+
+    _built_fields: ClassVar[dict[type, dict[str, serializers.Field]]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = FieldsBuiltOnce._built_fields.get(type(self))
+        if built is None:
+            built = FieldsBuiltOnce._built_fields[type(self)] = super().get_fields()
+        return copy.deepcopy(built)
+
+
+class SourceSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     snapshot_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -55,20 +76,28 @@ class SourceSummarySerializer(SourceSerializer):
 
 
 class CitationSerializer(serializers.Serializer):
-    """A source as cited by one claim: the source's fields plus the citing context."""
+    """A source as cited by one claim: the source's fields plus the citing context.
+
+    One instance serves every citation of a response (``to_representation`` per citation):
+    building a ModelSerializer's fields costs far more than using them.
+    """
 
     def __init__(self, *args, summary: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.summary = summary
 
-    def to_representation(self, citation: Citation) -> dict:
+    @cached_property
+    def source_serializer(self) -> SourceSerializer:
         serializer_class = SourceSummarySerializer if self.summary else SourceSerializer
-        data = serializer_class(citation.source, context=self.context).data
+        return serializer_class(context=self.context)
+
+    def to_representation(self, citation: Citation) -> dict:
+        data = self.source_serializer.to_representation(citation.source)
         data["context"] = citation.context
         return data
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     priority = PriorityField()
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     submitter = serializers.CharField(read_only=True)
@@ -97,14 +126,15 @@ class ClaimSerializer(serializers.ModelSerializer):
     summary_sources = False
     include_extensions = True
 
+    @cached_property
+    def citation_serializer(self) -> CitationSerializer:
+        """Shared by every claim this serializer shows (a listing's child serializes a whole page)."""
+        return CitationSerializer(summary=self.summary_sources, context=self.context)
+
     @extend_schema_field(SourceSerializer(many=True))
     def get_sources(self, claim: Claim) -> list[dict]:
-        citations = claim.citations.all()
-        return [
-            CitationSerializer(citation, summary=self.summary_sources, context=self.context).data
-            for citation in citations
-        ]
-
+        serializer = self.citation_serializer
+        return [serializer.to_representation(citation) for citation in claim.citations.all()]
 
     def to_representation(self, claim: Claim) -> dict:
         data = super().to_representation(claim)
@@ -136,6 +166,13 @@ class ClaimListSerializer(ClaimSerializer):
 
 
 class ClaimCreatedSerializer(ClaimSerializer):
+    """The answer to a submission: the claim as stored, its sources and ``duplicate``.
+
+    Without the extensions of other apps (e.g. ``workflow``): a new claim has none yet beyond
+    its ``status``, and intake stays cheap; ``GET /api/v1/claims/{id}/`` carries them.
+    """
+
+    include_extensions = False
     duplicate = serializers.BooleanField(read_only=True)
 
     class Meta(ClaimSerializer.Meta):

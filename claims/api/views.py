@@ -84,7 +84,9 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
         def submit() -> tuple[int, dict]:
             result = claim_submit(payload, channel=Channel.API, user=user, api_key=key)
-            claim = Claim.objects.with_sources().get(pk=result.claim.pk)
+            claim = result.claim  # a new claim comes with the tags and citations just written
+            if result.duplicate:  # an existing claim: show all its tags and sources, not only those sent now
+                claim = Claim.objects.with_sources().get(pk=claim.pk)
             claim.duplicate = result.duplicate
             body = ClaimCreatedSerializer(claim, context={"request": request}).data
             return (status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED), body
@@ -122,8 +124,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def import_(self, request):
         """Bulk import (CSV or JSON, up to IMPORT_MAX_ROWS rows); each row accepted or refused on its own."""
         data = request.data
-        if isinstance(data, str):  # text/csv body
-            rows = rows_from_file(data, content_type="text/csv")
+        if isinstance(data, str) or request.content_type.startswith("text/csv"):  # text/csv body (maybe empty)
+            rows = rows_from_file(data if isinstance(data, str) else "", content_type="text/csv")
         elif hasattr(data, "getlist"):  # multipart upload
             upload = request.FILES.get("file")
             if upload is None:

@@ -1,0 +1,1 @@
+"""Tests with real worker, beat, web and broker processes (marker ``integration``)."""
