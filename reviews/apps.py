@@ -2,10 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _ensure_roles(sender, **kwargs) -> None:
+def _desk_defaults_ensure(sender, **kwargs) -> None:
     from reviews.people import roles_ensure
+    from reviews.ratings import ratings_ensure
 
     roles_ensure()
+    ratings_ensure()
 
 
 class ReviewsConfig(AppConfig):
@@ -13,4 +15,13 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Reviews and verdicts"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_roles, sender=self)
+        from claims.api.serializers import register_claim_extension
+        from claims.services import api_scope_register
+        from reviews.api.serializers import claim_workflow
+        from reviews.receivers import connect_claim_signals
+
+        post_migrate.connect(_desk_defaults_ensure, sender=self)
+        api_scope_register("review")
+        api_scope_register("webhooks")
+        register_claim_extension("workflow", claim_workflow)
+        connect_claim_signals()

@@ -21,5 +21,6 @@ def render_markdown(text: str) -> str:
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
         url_schemes={"http", "https", "mailto"},
+        url_relative="deny",
         link_rel="noopener noreferrer nofollow ugc",
     )

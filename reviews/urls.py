@@ -1,4 +1,22 @@
-"""Review desk web pages (filled in by the review desk work)."""
+"""Review desk web pages (the public pages are in ``reviews.public_urls``)."""
+
+from django.urls import path
+
+from reviews import views
 
 app_name = "reviews"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("desk/", views.queue, name="queue"),
+    path("desk/take-next/", views.take_next, name="take-next"),
+    path("desk/mine/", views.my_claims, name="mine"),
+    path("desk/claims/<int:pk>/", views.claim_workspace, name="claim"),
+    path("desk/claims/<int:pk>/autosave/", views.autosave, name="autosave"),
+    path("desk/preview/", views.markdown_preview, name="preview"),
+    path("desk/sources/<int:pk>/snapshot/", views.source_snapshot, name="snapshot"),
+    path("desk/approvals/", views.approvals, name="approvals"),
+    path("desk/assign/", views.assign, name="assign"),
+    path("desk/people/", views.people, name="people"),
+    path("desk/notifications/", views.notifications, name="notifications"),
+]

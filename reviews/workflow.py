@@ -25,6 +25,7 @@ from claims.services import claim_cite
 from reviews.choices import Action, NotificationKind, VersionKind
 from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
 from reviews.notifications import notify
+from reviews.webhooks import webhook_events_emit
 
 WORK = "reviews.work_claims"
 EDIT = "reviews.edit_claims"
@@ -80,6 +81,8 @@ def allowed_actions(actor: AbstractBaseUser, claim: Claim) -> list[str]:
             continue
         if action == Action.SUBMIT and _active_assignee_id(claim) != actor.pk:
             continue
+        if action == Action.APPROVE and _pending_author_id(claim) == actor.pk:
+            continue  # nobody approves their own verdict
         actions.append(str(action))
     return actions
 
@@ -89,10 +92,20 @@ def _active_assignee_id(claim: Claim) -> int | None:
     return assignment.assignee_id if assignment else None
 
 
+def _pending_author_id(claim: Claim) -> int | None:
+    version = (
+        VerdictVersion.objects.filter(verdict__claim=claim, approved_by__isnull=True, kind=VersionKind.SUBMITTED)
+        .order_by("-number")
+        .only("author_id")
+        .first()
+    )
+    return version.author_id if version else None
+
+
 def _check(actor: AbstractBaseUser | None, claim: Claim, action: str, comment: str) -> Transition:
     rule = TRANSITIONS[action]
     if rule.permission != SYSTEM and (actor is None or not actor.has_perm(rule.permission)):
-        raise NotAllowed(f"You may not {Action(action).label.lower()} claims.")
+        raise NotAllowed(f"You may not {action.replace('_', ' ')} claims.")
     if claim.status not in rule.sources:
         raise WorkflowError(
             f"Cannot {action.replace('_', ' ')} a claim that is {claim.get_status_display().lower()} "
@@ -111,6 +124,7 @@ def _transition(
     *,
     apply: Callable[[Claim], dict[str, Any] | None] | None = None,
     public: bool = False,
+    webhook_event: str | None = None,
 ) -> Claim:
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
@@ -132,6 +146,10 @@ def _transition(
             public=public,
             data=data,
         )
+        if webhook_event:
+            # Recorded in the same transaction (an outbox): the deliveries survive a crash
+            # right after commit, and the sweep sends whatever was not enqueued.
+            webhook_events_emit(webhook_event, claim.verdict.pk)
     return claim
 
 
@@ -203,8 +221,60 @@ def claim_assign(actor: AbstractBaseUser, claim_id: int, assignee: AbstractBaseU
 
 def claims_assign(actor: AbstractBaseUser, claim_ids: Iterable[int], assignee: AbstractBaseUser) -> list[Claim]:
     """Assign many claims at once: all or nothing."""
+    claims = []
     with transaction.atomic():
-        return [claim_assign(actor, claim_id, assignee) for claim_id in sorted(set(claim_ids))]
+        for claim_id in sorted(set(claim_ids)):
+            try:
+                claims.append(claim_assign(actor, claim_id, assignee))
+            except WorkflowError as exc:
+                raise WorkflowError(f"Claim {claim_id}: {exc} Nothing was assigned.") from exc
+            except Claim.DoesNotExist as exc:
+                raise Claim.DoesNotExist(f"No claim {claim_id}. Nothing was assigned.") from exc
+    return claims
+
+
+def _speaks(languages: list[str], claim_language: str) -> bool:
+    """Whether someone working in ``languages`` (empty: any) can take a claim in ``claim_language``."""
+    if not languages:
+        return True
+    wanted = claim_language.lower()
+    return any(wanted == lang.lower() or wanted.startswith(f"{lang.lower()}-") for lang in languages)
+
+
+def claim_auto_assign(claim_id: int) -> AbstractBaseUser | None:
+    """AUTO_ASSIGN: give a new claim to the least-loaded active fact-checker who works in its language.
+
+    Returns the assignee, or ``None`` when the claim is no longer new or nobody fits.
+    """
+    from reviews.selectors import factcheckers_with_load
+
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None or claim.status != ClaimStatus.NEW:
+            return None
+        candidates = [
+            person
+            for person in factcheckers_with_load(only_factchecker_role=True)
+            if _speaks(languages_of(person), claim.language)
+        ]
+        if not candidates:
+            return None
+        assignee = min(candidates, key=lambda person: (person.active_assignments, person.pk))
+        _assign(claim, assignee, None)
+        claim.status = ClaimStatus.ASSIGNED
+        claim.save(update_fields=["status", "updated_at"])
+        WorkflowEvent.objects.create(
+            claim=claim,
+            actor=None,
+            action=Action.ASSIGN,
+            from_state=ClaimStatus.NEW,
+            to_state=claim.status,
+            data={"assignee": assignee.get_username(), "auto": True},
+        )
+        transaction.on_commit(
+            lambda: notify(assignee, NotificationKind.ASSIGNED, claim, f"Claim {claim.pk} was assigned to you.")
+        )
+    return assignee
 
 
 def assignments_release_stale(now=None) -> int:
@@ -349,7 +419,7 @@ def review_approve(actor: AbstractBaseUser, claim_id: int, comment: str = "") ->
         )
         return {"version": version.number, "slug": verdict.slug}
 
-    return _transition(actor, claim_id, Action.APPROVE, comment, apply=apply)
+    return _transition(actor, claim_id, Action.APPROVE, comment, apply=apply, webhook_event="verdict.published")
 
 
 def review_send_back(actor: AbstractBaseUser, claim_id: int, comment: str) -> Claim:
@@ -413,7 +483,9 @@ def verdict_correct(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any]
         verdict.save(update_fields=["published_version", "updated_at"])
         return {"version": version.number}
 
-    return _transition(actor, claim_id, Action.CORRECT, note, apply=apply, public=True)
+    return _transition(
+        actor, claim_id, Action.CORRECT, note, apply=apply, public=True, webhook_event="verdict.corrected"
+    )
 
 
 def verdict_retract(actor: AbstractBaseUser, claim_id: int, note: str) -> Claim:
@@ -422,4 +494,6 @@ def verdict_retract(actor: AbstractBaseUser, claim_id: int, note: str) -> Claim:
         Verdict.objects.filter(claim=claim).update(retracted_at=now, updated_at=now)
         return {}
 
-    return _transition(actor, claim_id, Action.RETRACT, note, apply=apply, public=True)
+    return _transition(
+        actor, claim_id, Action.RETRACT, note, apply=apply, public=True, webhook_event="verdict.retracted"
+    )

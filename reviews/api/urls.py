@@ -1,3 +1,19 @@
-"""Workflow API routes (filled in by the review desk work)."""
+"""Workflow API routes, mounted under /api/v1/ before the claims API (``claims/assign/``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reviews.api import views
+
+urlpatterns = [
+    path("queue/", views.QueueView.as_view(), name="queue"),
+    path("queue/take/", views.QueueTakeView.as_view(), name="queue-take"),
+    path("my-claims/", views.MyClaimsView.as_view(), name="my-claims"),
+    path("load/", views.LoadView.as_view(), name="load"),
+    path("ratings/", views.RatingsView.as_view(), name="ratings"),
+    path("claims/assign/", views.ClaimsBulkAssignView.as_view(), name="claims-assign"),
+    path("claims/<int:pk>/assign/", views.ClaimAssignView.as_view(), name="claim-assign"),
+    path("claims/<int:pk>/verdict/", views.VerdictView.as_view(), name="claim-verdict"),
+    path("claims/<int:pk>/transition/", views.TransitionView.as_view(), name="claim-transition"),
+    path("claims/<int:pk>/correct/", views.CorrectView.as_view(), name="claim-correct"),
+    path("claims/<int:pk>/history/", views.HistoryView.as_view(), name="claim-history"),
+]
