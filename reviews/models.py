@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -166,3 +169,113 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.message[:60]}"
+
+
+# --- Webhooks ----------------------------------------------------------------------------------
+
+
+class WebhookEventType(models.TextChoices):
+    VERDICT_PUBLISHED = "verdict.published", "A verdict was published"
+    VERDICT_CORRECTED = "verdict.corrected", "A published verdict was corrected"
+    VERDICT_RETRACTED = "verdict.retracted", "A published verdict was retracted"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for its next attempt"
+    SENDING = "sending", "Being sent"
+    DELIVERED = "delivered", "Delivered (the receiver answered 2xx)"
+    FAILED = "failed", "Given up (retry window over, or endpoint disabled)"
+
+
+class Webhook(models.Model):
+    """An endpoint an API key registered to hear about verdicts.
+
+    ``secret`` is stored as issued (``whsec_`` + base64): signing needs it, so it cannot be hashed.
+    """
+
+    key = models.ForeignKey("claims.ApiKey", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2048)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True, help_text="First failure since the last success.")
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+class WebhookEvent(models.Model):
+    """Something that happened to a verdict, with the payload every endpoint receives for it."""
+
+    type = models.CharField(max_length=32, choices=WebhookEventType.choices)
+    verdict = models.ForeignKey(Verdict, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} ({self.verdict_id})"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint; its id is the stable ``webhook-id`` receivers deduplicate on."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    cycle_started_at = models.DateTimeField(default=timezone.now, help_text="Creation or last replay.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "webhook"], name="webhookdelivery_one_per_event_endpoint")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhookdelivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.webhook_id}"
+
+    @property
+    def message_id(self) -> str:
+        return f"msg_{self.id.hex}"
+
+
+class WebhookAttempt(models.Model):
+    """Every try of a delivery: when, the receiver's answer, how long it took, what went wrong."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField()
+    delivered = models.BooleanField(default=False)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.started_at}: {self.response_code or self.error[:40]}"

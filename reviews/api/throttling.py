@@ -1,0 +1,75 @@
+"""Rate limits of the read API, counted in the Django cache (Redis in production).
+
+Anonymous callers are counted per client IP at ``API_ANON_RATE``; keys with the ``read``
+scope (and staff sessions) per key or user at ``API_KEY_RATE``. Both rates are read at
+request time. Counting is a fixed window: one ``add`` + ``incr`` per request, atomic in
+Redis, so every web process shares the same counters and none can lose an increment.
+A window therefore admits at most the rate; at a window boundary a client may briefly
+reach twice the rate over a sliding period, which is the usual trade-off for one
+round trip per request.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import caches
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from claims.models import ApiKey
+
+READ_SCOPE = "read"
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"60/minute"`` → (60, 60). The period is the word's first letter: s, m, h or d."""
+    number, _, period = rate.partition("/")
+    return int(number), _PERIODS[period.strip()[0].lower()]
+
+
+class ConsumerRateThrottle(BaseThrottle):
+    """Shared by every consumer endpoint: one budget per client across the read API."""
+
+    scope = "consumer"
+    cache_alias = "default"
+
+    def identity(self, request) -> tuple[str, str]:
+        """(bucket, rate) for this request."""
+        key = request.auth if isinstance(request.auth, ApiKey) else None
+        if key is not None and key.has_scope(READ_SCOPE):
+            return f"key:{key.pk}", settings.API_KEY_RATE
+        user = request.user
+        if key is None and user is not None and user.is_authenticated and user.is_staff:
+            return f"user:{user.pk}", settings.API_KEY_RATE
+        return f"ip:{self.client_ip(request)}", settings.API_ANON_RATE
+
+    def client_ip(self, request) -> str:
+        # X-Forwarded-For is trusted only when the deployment says how many proxies set it
+        # (REST_FRAMEWORK["NUM_PROXIES"]); otherwise anyone could pick their own bucket.
+        if api_settings.NUM_PROXIES is not None:
+            return self.get_ident(request)
+        return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+    def allow_request(self, request, view) -> bool:
+        bucket, rate = self.identity(request)
+        limit, period = parse_rate(rate)
+        now = time.time()
+        window = int(now // period)
+        cache = caches[self.cache_alias]
+        cache_key = f"throttle:{self.scope}:{bucket}:{period}:{window}"
+        self.retry_after = math.ceil((window + 1) * period - now)
+        timeout = period + 1
+        cache.add(cache_key, 0, timeout=timeout)
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # the window's key expired between add and incr
+            cache.add(cache_key, 0, timeout=timeout)
+            count = cache.incr(cache_key)
+        return count <= limit
+
+    def wait(self) -> float | None:
+        return max(1, getattr(self, "retry_after", 1))

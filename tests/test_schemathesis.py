@@ -1,0 +1,67 @@
+"""The API keeps its published contract: schemathesis against /api/schema/, in process over WSGI.
+
+Generated requests to the read endpoints must never cause a 5xx, and every documented response
+must match its schema. Bounded (few examples per operation) to stay well under a minute.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.cache import cache
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from claims.choices import ClaimStatus
+from claims.services import api_key_create
+from factcheck.wsgi import application
+from tests.factories import CitationFactory
+from tests.reviews.desk import claim_in_state, desk
+
+# The read endpoints, public and keyed; writes and the workflow's per-person endpoints are tested elsewhere.
+READ_PATHS = r"^/api/v1/(verdicts/|verdicts/\{id\}/|verdicts/export/|claims:search|claimreview/|ratings/|me/)$"
+
+
+@pytest.fixture
+def _keep_the_test_connection():
+    """Like Django's test client: a request must not close the connection holding the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def published_data(db, settings, _keep_the_test_connection):
+    settings.API_ANON_RATE = settings.API_KEY_RATE = "1000000/minute"
+    cache.clear()
+    team = desk()
+    for state in (ClaimStatus.PUBLISHED, ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED, ClaimStatus.NEW):
+        claim = claim_in_state(state, team)
+        CitationFactory(claim=claim)
+
+
+# Loaded at collection: the schema view needs no database.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(method="GET", path_regex=READ_PATHS)
+
+
+@pytest.fixture
+def read_key(db) -> str:
+    return api_key_create(name="schemathesis", scopes=["read"])[1]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_read_endpoints_keep_their_contract(case, published_data, read_key):
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {read_key}"},
+        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+    )
