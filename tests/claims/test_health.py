@@ -30,7 +30,7 @@ def broker_at(url: str) -> Iterator[None]:
 
 
 def test_healthz_ok(client):
-    assert celery_app.conf.broker_url == "memory://"
+    assert celery_app.conf.broker_url == "memory://localhost/"
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "broker": "ok"}

@@ -69,8 +69,12 @@ def test_the_response_has_googles_fields_and_types(settings):
     settings.ORGANIZATION_URL = "https://www.factcheck.example.org/"
     team = desk()
     publish(team, text="Hot water cures everything.", claimant="")  # no claimant, no date: left out
-    publish(team, text="Hot water every fifteen minutes prevents infection.", claimant="Viral posts",
-            claim_date=date(2020, 3, 9))  # fmt: skip  (newest: listed first)
+    publish(
+        team,
+        text="Hot water every fifteen minutes prevents infection.",
+        claimant="Viral posts",
+        claim_date=date(2020, 3, 9),
+    )  # the newest: listed first
 
     body = APIClient().get(SEARCH, {"query": "hot water", "pageSize": 1}).json()
     recorded, ours = shape(RECORDED), shape(body)
