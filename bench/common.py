@@ -171,6 +171,12 @@ def child_env(**overrides: str) -> dict[str, str]:
             "CELERY_BROKER_URL": REDIS_URL,
             "FETCH_ALLOWLIST": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
+            # Measured as deployed: production mode (no debug query log), plain HTTP on loopback.
+            "DEBUG": "false",
+            "SECRET_KEY": "bench-only-secret-key-not-used-anywhere-else-0123456789abcdef",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
         }
     )
     env.update(overrides)

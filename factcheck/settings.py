@@ -157,6 +157,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "claims.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+if env.bool("BEHIND_PROXY", default=False):
+    REST_FRAMEWORK["NUM_PROXIES"] = 1  # rate limits count the client's address, not the proxy's
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from claims.urls import auth_urlpatterns
+from reviews.api.consumer_urls import factchecktools_urlpatterns
 from factcheck.health import healthz
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("api/v1/", include(("claims.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[]), name="api-docs"),
+    # Google Fact Check Tools clients ask for <endpoint>v1alpha1/claims:search.
+    path("v1alpha1/", include((factchecktools_urlpatterns, "factchecktools"), namespace="factchecktools")),
     path("", include("reviews.public_urls")),
     path("", include("reviews.urls")),
     path("", include("claims.urls")),

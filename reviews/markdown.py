@@ -1,5 +1,8 @@
 """Markdown for analyses, rendered safely: no raw HTML, no scripts, no dangerous links."""
 
+import threading
+from functools import lru_cache
+
 import markdown as md
 import nh3
 
@@ -8,14 +11,27 @@ ALLOWED_TAGS = {
     "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "del",
 }  # fmt: skip
 
+_local = threading.local()
 
+
+def _converter() -> md.Markdown:
+    """One converter per thread: building one (and its extensions) costs more than converting."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
+        )
+    return converter
+
+
+@lru_cache(maxsize=2048)
 def render_markdown(text: str) -> str:
-    """HTML for display. Raw HTML in the source is escaped, then the output is sanitised."""
-    html = md.markdown(
-        text.replace("&", "&amp;").replace("<", "&lt;"),
-        extensions=["tables", "fenced_code", "sane_lists"],
-        output_format="html",
-    )
+    """HTML for display. Raw HTML in the source is escaped, then the output is sanitised.
+
+    Published versions never change, so the same texts are rendered again and again: cached.
+    """
+    converter = _converter()
+    html = converter.reset().convert(text.replace("&", "&amp;").replace("<", "&lt;"))
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -99,6 +99,9 @@ class Verdict(models.Model):
     draft_evidence = models.JSONField(default=list, blank=True)
     draft_saved_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["published_at", "id"], name="verdict_published_idx")]
+
     def __str__(self) -> str:
         return self.slug or f"verdict on claim {self.claim_id}"
 

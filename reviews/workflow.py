@@ -71,16 +71,25 @@ class InvalidReview(Exception):
         self.fields = fields
 
 
-def allowed_actions(actor: AbstractBaseUser, claim: Claim) -> list[str]:
-    """Actions this person could take on this claim now (for buttons and the API)."""
+_UNKNOWN = object()
+
+
+def allowed_actions(actor: AbstractBaseUser, claim: Claim, *, assignee_id: int | object | None = _UNKNOWN) -> list[str]:
+    """Actions this person could take on this claim now (for buttons and the API).
+
+    Pass ``assignee_id`` when the caller already knows the active assignee: one query fewer.
+    """
     actions = []
     for action, rule in TRANSITIONS.items():
         if rule.permission == SYSTEM or claim.status not in rule.sources:
             continue
         if not actor.has_perm(rule.permission):
             continue
-        if action == Action.SUBMIT and _active_assignee_id(claim) != actor.pk:
-            continue
+        if action == Action.SUBMIT:
+            if assignee_id is _UNKNOWN:
+                assignee_id = _active_assignee_id(claim)
+            if assignee_id != actor.pk:
+                continue
         if action == Action.APPROVE and _pending_author_id(claim) == actor.pk:
             continue  # nobody approves their own verdict
         actions.append(str(action))
@@ -88,7 +97,7 @@ def allowed_actions(actor: AbstractBaseUser, claim: Claim) -> list[str]:
 
 
 def _active_assignee_id(claim: Claim) -> int | None:
-    assignment = claim.assignments.active().only("assignee_id").first()
+    assignment = claim.assignments.active().only("assignee_id", "claim_id").first()
     return assignment.assignee_id if assignment else None
 
 

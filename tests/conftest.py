@@ -47,6 +47,14 @@ def _broker_breaker_closed():
     broker_breaker.reset()
 
 
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Rate-limit counters live in the cache: every test starts with fresh budgets."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def _fail_missing_services():
     pytest.fail(f"CI=true and the integration services are missing: {settings.MISSING_SERVICES}")

@@ -22,7 +22,7 @@ from tests.factories import CitationFactory
 from tests.reviews.desk import claim_in_state, desk
 
 # The read endpoints, public and keyed; writes and the workflow's per-person endpoints are tested elsewhere.
-READ_PATHS = r"^/api/v1/(verdicts/|verdicts/\{id\}/|verdicts/export/|claims:search|claimreview/|ratings/|me/)$"
+READ_PATHS = r"^/api/v1/(verdicts/|verdicts/\{id\}/|verdicts/export/|claims:search|claimreview/|ratings/|me/|claims/|claims/\{id\}/|sources/|sources/\{id\}/)$"
 
 
 @pytest.fixture

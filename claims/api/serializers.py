@@ -98,6 +98,7 @@ class CitationSerializer(serializers.Serializer):
 
 
 class ClaimSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    appeared_at = serializers.CharField(read_only=True, help_text="Where the claim appeared (a URL), or empty.")
     priority = PriorityField()
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     submitter = serializers.CharField(read_only=True)

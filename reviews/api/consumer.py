@@ -246,10 +246,15 @@ def keyset(queryset: QuerySet[Verdict], after: tuple[datetime, int] | None, *, n
     """Rows strictly after ``after`` in (published_at, id) order (or its reverse)."""
     if after is not None:
         when, pk = after
+        # The plain range condition lets the (published_at, id) index start at the cursor.
         if newest_first:
-            queryset = queryset.filter(Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))
+            queryset = queryset.filter(published_at__lte=when).filter(
+                Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk)
+            )
         else:
-            queryset = queryset.filter(Q(published_at__gt=when) | Q(published_at=when, pk__gt=pk))
+            queryset = queryset.filter(published_at__gte=when).filter(
+                Q(published_at__gt=when) | Q(published_at=when, pk__gt=pk)
+            )
     return queryset.order_by("-published_at", "-id") if newest_first else queryset.order_by("published_at", "id")
 
 

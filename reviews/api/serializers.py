@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from claims.api.serializers import ClaimListSerializer
+from claims.choices import ClaimStatus
 from claims.models import Claim
 from reviews.choices import Action
 from reviews.evidence import MAX_EVIDENCE
@@ -203,7 +204,9 @@ def claim_workflow(claim: Claim, context: dict) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     assignment = claim.assignments.active().select_related("assignee").first()
-    verdict = Verdict.objects.filter(claim=claim).select_related("published_version__rating").first()
+    verdict = None
+    if claim.status in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):  # only these have a public verdict
+        verdict = Verdict.objects.filter(claim=claim).select_related("published_version__rating").first()
     published = None
     if verdict is not None and verdict.published_version is not None:
         path = PUBLIC_VERDICT_PATH.format(slug=verdict.slug)
@@ -221,6 +224,8 @@ def claim_workflow(claim: Claim, context: dict) -> dict:
         "state": claim.status,
         "assignee": assignment.assignee.get_username() if assignment else None,
         "due_at": _time(assignment.due_at if assignment else None),
-        "allowed_actions": allowed_actions(user, claim) if user is not None and user.is_authenticated else [],
+        "allowed_actions": allowed_actions(user, claim, assignee_id=assignment.assignee_id if assignment else None)
+        if user is not None and user.is_authenticated
+        else [],
         "verdict": published,
     }
