@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev setup lint format bench clean schema
+.PHONY: run test install install-dev setup lint format bench clean schema browser
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "factcheck needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -32,8 +32,15 @@ setup: install
 run: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --no-colour -f Procfile
 
+## Debian's Chromium for the browser test (Playwright drives it; it never downloads a browser).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "WARNING: chromium missing: install Debian's chromium package for the browser test"; fi; }
+
 ## Lint, migrations check, then every test (integration tests need PostgreSQL and Redis).
-test: install-dev
+test: install-dev browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -3,8 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from claims.urls import auth_urlpatterns
-from reviews.api.consumer_urls import factchecktools_urlpatterns
 from factcheck.health import healthz
+from reviews.api.consumer_urls import factchecktools_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

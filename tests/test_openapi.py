@@ -18,7 +18,9 @@ def generated_schema() -> str:
 @pytest.mark.django_db
 def test_committed_schema_matches_the_code():
     assert SCHEMA_FILE.is_file(), "run: make schema"
-    assert generated_schema() == SCHEMA_FILE.read_text(), "the API changed: run `make schema` and commit docs/openapi.yaml"
+    assert generated_schema() == SCHEMA_FILE.read_text(), (
+        "the API changed: run `make schema` and commit docs/openapi.yaml"
+    )
 
 
 @pytest.mark.django_db
