@@ -1,6 +1,9 @@
 """Query filters for claim and source listings (django-filter)."""
 
+from datetime import UTC
+
 import django_filters
+from rest_framework.exceptions import ValidationError
 
 from claims.choices import Channel, ClaimStatus, FetchStatus
 from claims.models import Claim, Source
@@ -12,12 +15,21 @@ class ClaimFilterSet(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", label="Tag")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     q = django_filters.CharFilter(method="filter_text", label="Text search")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = django_filters.IsoDateTimeFilter(method="filter_created", label="Created at or after")
+    created_before = django_filters.IsoDateTimeFilter(method="filter_created", label="Created before")
 
     class Meta:
         model = Claim
         fields = ["status", "language", "tag", "channel", "q", "created_after", "created_before"]
+
+    def filter_created(self, queryset, name, value):
+        # In UTC before it reaches the database: PostgreSQL refuses offsets beyond ±15:59.
+        try:
+            moment = value.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError({name: ["This date and time is out of range."]}) from exc
+        lookup = "created_at__gte" if name == "created_after" else "created_at__lt"
+        return queryset.filter(**{lookup: moment})
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__name=" ".join(value.split()).lower())

@@ -58,6 +58,7 @@ def read_key(db) -> str:
 @settings(
     max_examples=15,
     deadline=None,
+    derandomize=True,  # the same examples on every run: CI must not flake; raise max_examples to explore
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_read_endpoints_keep_their_contract(case, published_data, read_key):
