@@ -31,3 +31,16 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", "A claim was assigned to you"
     SENT_BACK = "sent_back", "Your verdict was sent back"
     APPROVED = "approved", "Your verdict was approved"
+
+
+class WebhookEventType(models.TextChoices):
+    VERDICT_PUBLISHED = "verdict.published", "A verdict was published"
+    VERDICT_CORRECTED = "verdict.corrected", "A published verdict was corrected"
+    VERDICT_RETRACTED = "verdict.retracted", "A published verdict was retracted"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for its next attempt"
+    SENDING = "sending", "Being sent"
+    DELIVERED = "delivered", "Delivered (the receiver answered 2xx)"
+    FAILED = "failed", "Given up (retry window over, or endpoint disabled)"

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims.models import Claim
-from reviews.choices import Action, NotificationKind, VersionKind
+from reviews.choices import Action, DeliveryStatus, NotificationKind, VersionKind, WebhookEventType
 
 
 class Reviewer(models.Model):
@@ -175,19 +175,6 @@ class Notification(models.Model):
 
 
 # --- Webhooks ----------------------------------------------------------------------------------
-
-
-class WebhookEventType(models.TextChoices):
-    VERDICT_PUBLISHED = "verdict.published", "A verdict was published"
-    VERDICT_CORRECTED = "verdict.corrected", "A published verdict was corrected"
-    VERDICT_RETRACTED = "verdict.retracted", "A published verdict was retracted"
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for its next attempt"
-    SENDING = "sending", "Being sent"
-    DELIVERED = "delivered", "Delivered (the receiver answered 2xx)"
-    FAILED = "failed", "Given up (retry window over, or endpoint disabled)"
 
 
 class Webhook(models.Model):

@@ -21,7 +21,8 @@ from claims.api.errors import Conflict
 from claims.api.parsers import LimitedJSONParser
 from claims.models import ApiKey
 from reviews import webhooks
-from reviews.models import DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEventType
+from reviews.choices import DeliveryStatus, WebhookEventType
+from reviews.models import Webhook, WebhookAttempt, WebhookDelivery
 
 SCOPE = "webhooks"
 

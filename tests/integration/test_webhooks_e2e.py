@@ -9,7 +9,8 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from claims.services import api_key_create
 from reviews import webhooks, workflow
-from reviews.models import DeliveryStatus, WebhookDelivery
+from reviews.choices import DeliveryStatus
+from reviews.models import WebhookDelivery
 from tests.claims.servers import LoopbackServer, Reply, Request
 from tests.conftest import celery_worker_args, wait_until
 from tests.reviews.desk import claim_in_state, desk, ratings_ensure

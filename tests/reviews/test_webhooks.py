@@ -24,7 +24,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from claims.services import api_key_create
 from reviews import webhooks, workflow
-from reviews.models import DeliveryStatus, Webhook, WebhookDelivery
+from reviews.choices import DeliveryStatus
+from reviews.models import Webhook, WebhookDelivery
 from reviews.people import user_add
 from tests.claims.servers import LoopbackServer, Reply, Request, free_port
 from tests.reviews.desk import claim_in_state, desk
