@@ -16,7 +16,7 @@ from claims.choices import ClaimStatus
 from claims.models import Citation, Claim
 from reviews.choices import Action
 from reviews.markdown import render_markdown
-from reviews.models import Verdict, WorkflowEvent
+from reviews.models import Verdict, VerdictVersion, WorkflowEvent
 
 PUBLIC_STATES = (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)
 PUBLIC_ACTIONS = {Action.CORRECT: "correction", Action.RETRACT: "retraction"}
@@ -61,7 +61,8 @@ def text_search(query: str) -> Q:
     for word in query.split()[:20]:
         # Subqueries per table let PostgreSQL use the trigram indexes on claim text and claimant.
         claims = Claim.objects.filter(Q(text__icontains=word) | Q(claimant__icontains=word)).values("id")
-        condition &= Q(claim_id__in=claims) | Q(published_version__summary__icontains=word)
+        versions = VerdictVersion.objects.filter(summary__icontains=word).values("id")
+        condition &= Q(claim_id__in=claims) | Q(published_version_id__in=versions)
     return condition
 
 
