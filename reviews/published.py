@@ -7,16 +7,19 @@ looks the same wherever it is read.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import F, Prefetch, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from claims.choices import ClaimStatus
-from claims.models import Citation, Claim
+from claims.models import Citation, Claim, Source
 from reviews.choices import Action
 from reviews.markdown import render_markdown
-from reviews.models import Verdict, VerdictVersion, WorkflowEvent
+from reviews.models import Rating, Verdict, VerdictVersion, WorkflowEvent
 
 PUBLIC_STATES = (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED)
 PUBLIC_ACTIONS = {Action.CORRECT: "correction", Action.RETRACT: "retraction"}
@@ -162,3 +165,80 @@ def verdict_payload(verdict: Verdict, *, bounds: Bounds | None = None) -> dict[s
             for event in events
         ],
     }
+
+
+# --- Cached payloads for pages ------------------------------------------------------------------
+
+# Bump when verdict_payload's output changes, so that cached payloads are not served any more.
+PAYLOAD_CACHE_VERSION = "1"
+PAYLOAD_CACHE_TIMEOUT = 24 * 3600
+
+
+def _fingerprint_sql() -> tuple[str, list[str]]:
+    """SQL for one hash per verdict row over everything :func:`verdict_payload` reads.
+
+    A row's hash changes whenever its payload would: publish, correction, retraction, a
+    cited source's new snapshot or recheck (also through queryset updates, which fire no
+    signals), tags, its rating or the scale's bounds edited, a name changed. Plain SQL
+    (``||``, ``COALESCE``, ``CAST``, ``MD5``) that PostgreSQL and SQLite both run, written
+    once: the ORM takes a long time to compile the same thing as expressions.
+    """
+    from django.contrib.auth import get_user_model
+
+    sep = "'\x1f'"
+
+    def joined(*columns: str) -> str:
+        return f" || {sep} || ".join(f"COALESCE(CAST({column} AS TEXT), '')" for column in columns)
+
+    verdict = Verdict._meta.db_table
+    user = get_user_model()._meta.db_table
+    actions = list(PUBLIC_ACTIONS)
+    placeholders = ", ".join(["%s"] * len(actions))
+    parts = [
+        joined(*(f"{verdict}.{c}" for c in ("id", "published_at", "updated_at", "slug", "retracted_at"))),
+        joined(f"{verdict}.published_version_id", f"{verdict}.claim_id"),
+        f"(SELECT {joined('c.status', 'c.text', 'c.claimant', 'c.claim_date', 'c.appeared_at', 'c.language')}"  # noqa: S608 -- table names from model metadata, values as params
+        f" FROM {Claim._meta.db_table} c WHERE c.id = {verdict}.claim_id)",
+        f"(SELECT {joined('r.label', 'r.slug', 'r.value', 'a.username', 'a.first_name', 'a.last_name')}"  # noqa: S608 -- table names from model metadata, values as params
+        f" || {sep} || {joined('e.username', 'e.first_name', 'e.last_name')}"
+        f" FROM {VerdictVersion._meta.db_table} vv JOIN {Rating._meta.db_table} r ON r.id = vv.rating_id"
+        f" JOIN {user} a ON a.id = vv.author_id LEFT JOIN {user} e ON e.id = vv.approved_by_id"
+        f" WHERE vv.id = {verdict}.published_version_id)",
+        f"(SELECT {joined('COUNT(*)', 'SUM(s.id)', 'MAX(s.fetched_at)', 'COUNT(s.fetched_at)')}"  # noqa: S608 -- table names from model metadata, values as params
+        f" || {sep} || {joined('MAX(s.last_checked_at)', 'SUM(LENGTH(s.title))', 'SUM(LENGTH(s.url))')}"
+        f" FROM {Citation._meta.db_table} ci JOIN {Source._meta.db_table} s ON s.id = ci.source_id"
+        f" WHERE ci.claim_id = {verdict}.claim_id)",
+        f"(SELECT {joined('COUNT(*)', 'SUM(t.tag_id)')} FROM {Claim.tags.through._meta.db_table} t"  # noqa: S608 -- table names from model metadata, values as params
+        f" WHERE t.claim_id = {verdict}.claim_id)",
+        f"(SELECT {joined('COUNT(*)', 'MAX(w.id)')} FROM {WorkflowEvent._meta.db_table} w"  # noqa: S608 -- table names from model metadata, values as params
+        f" WHERE w.claim_id = {verdict}.claim_id AND w.public AND w.action IN ({placeholders}))",
+        f"(SELECT {joined('MIN(value)', 'MAX(value)')} FROM {Rating._meta.db_table}"  # noqa: S608 -- table names from model metadata, values as params
+        " WHERE active AND value IS NOT NULL)",
+    ]
+    return "MD5(" + f" || {sep} || ".join(f"COALESCE({part}, '')" for part in parts) + ")", actions
+
+
+def with_fingerprint(queryset: QuerySet[Verdict]) -> QuerySet:
+    """``(id, published_at, changed_at, fingerprint)`` rows of ``queryset`` (a :func:`published_verdicts_base` one)."""
+    sql, params = _fingerprint_sql()
+    return queryset.annotate(fingerprint=RawSQL(sql, params, output_field=TextField())).values_list(  # noqa: S611 -- SQL built from model metadata only
+        "id", "published_at", "changed_at", "fingerprint"
+    )
+
+
+def cached_payloads(rows: list[tuple]) -> list[dict[str, Any]]:
+    """The payloads of ``rows`` (from :func:`with_fingerprint`), from the cache where current."""
+    from reviews.claimreview import absolute_url
+
+    prefix = f"verdict-payload:{PAYLOAD_CACHE_VERSION}:{hashlib.sha256(absolute_url('/').encode()).hexdigest()[:8]}"
+    keys = [f"{prefix}:{pk}:{fingerprint}" for pk, _, _, fingerprint in rows]
+    found = cache.get_many(keys) if keys else {}
+    missing = {row[0]: key for row, key in zip(rows, keys, strict=True) if key not in found}
+    if missing:
+        bounds = rating_bounds()
+        fresh = {}
+        for verdict in published_verdicts().filter(pk__in=list(missing)):
+            fresh[missing[verdict.pk]] = verdict_payload(verdict, bounds=bounds)
+        cache.set_many(fresh, timeout=PAYLOAD_CACHE_TIMEOUT)
+        found.update(fresh)
+    return [found[key] for key in keys if key in found]

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from claims.choices import ClaimStatus, FetchStatus
@@ -44,6 +55,14 @@ def queue_claims(
         waiting = Exists(Citation.objects.filter(claim=OuterRef("pk"), source__fetch_status__in=WAITING_FETCH))
         claims = claims.filter(~waiting if has_sources_fetched else waiting)
     return claims.order_by("-priority", "created_at", "id")
+
+
+def claim_sources_load(claim: Claim) -> Claim:
+    """Load the tags and cited sources of a claim already in hand (what ``with_sources`` prefetches)."""
+    prefetch_related_objects(
+        [claim], "tags", Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id"))
+    )
+    return claim
 
 
 def my_assignments(user: AbstractBaseUser) -> QuerySet[Assignment]:

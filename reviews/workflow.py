@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -169,9 +169,25 @@ def _due_at():
     return timezone.now() + timedelta(hours=settings.ASSIGNMENT_TIMEOUT_HOURS)
 
 
-def _assign(claim: Claim, assignee: AbstractBaseUser, assigned_by: AbstractBaseUser | None) -> Assignment:
-    Assignment.objects.active().filter(claim=claim).update(released_at=timezone.now(), release_reason="reassigned")
+def _assign(
+    claim: Claim, assignee: AbstractBaseUser, assigned_by: AbstractBaseUser | None, *, release_previous: bool = True
+) -> Assignment:
+    """A new active assignment; ``release_previous=False`` when the claim has none (it is new): one query fewer."""
+    if release_previous:
+        Assignment.objects.active().filter(claim=claim).update(released_at=timezone.now(), release_reason="reassigned")
     return Assignment.objects.create(claim=claim, assignee=assignee, assigned_by=assigned_by, due_at=_due_at())
+
+
+# The active assignment a service just made, kept on the claim it returns so that rendering
+# the claim (``reviews.api.serializers.claim_workflow``) need not query it again.
+ASSIGNMENT_IN_HAND = "_workflow_active_assignment"
+
+
+def active_assignment(claim: Claim) -> Assignment | None:
+    """The claim's active assignment with its assignee: the one a service left on it, else from the database."""
+    if hasattr(claim, ASSIGNMENT_IN_HAND):
+        return getattr(claim, ASSIGNMENT_IN_HAND)
+    return claim.assignments.active().select_related("assignee").first()
 
 
 def languages_of(user: AbstractBaseUser) -> list[str]:
@@ -187,6 +203,25 @@ def language_filter(languages: Iterable[str]) -> Q:
     return query
 
 
+def _queue_top_mark_assigned(queue) -> Claim | None:
+    """Lock the queue's top claim, skipping claims others hold, and mark it assigned: one statement.
+
+    ``UPDATE … WHERE id = (SELECT id … ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING …``:
+    the row stays locked until the caller's transaction ends, as with a locking SELECT and a save.
+    """
+    top = queue.order_by("-priority", "created_at", "id").select_for_update(skip_locked=True).values("pk")[:1]
+    select, params = top.query.sql_with_params()
+    meta = Claim._meta
+    quote = connection.ops.quote_name
+    status, updated_at = (quote(meta.get_field(name).column) for name in ("status", "updated_at"))
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {status} = %s, {updated_at} = %s "  # noqa: S608 -- names from model metadata, values as params
+        f"WHERE {quote(meta.pk.column)} = ({select}) RETURNING {columns}"
+    )
+    return next(iter(Claim.objects.raw(sql, [ClaimStatus.ASSIGNED, timezone.now(), *params])), None)
+
+
 def claim_take_next(actor: AbstractBaseUser) -> Claim | None:
     """Give the caller the top queued claim in their languages; never the same claim to two people."""
     if not actor.has_perm(WORK):
@@ -198,15 +233,15 @@ def claim_take_next(actor: AbstractBaseUser) -> Claim | None:
                 queue = Claim.objects.filter(status=ClaimStatus.NEW)
                 if languages:
                     queue = queue.filter(language_filter(languages))
-                claim = queue.order_by("-priority", "created_at", "id").select_for_update(skip_locked=True).first()
+                claim = _queue_top_mark_assigned(queue)
                 if claim is None:
                     return None
-                _assign(claim, actor, actor)
-                claim.status = ClaimStatus.ASSIGNED
-                claim.save(update_fields=["status", "updated_at"])
+                # A new claim has no active assignment (every way out of ``assigned`` releases it).
+                assignment = _assign(claim, actor, actor, release_previous=False)
                 WorkflowEvent.objects.create(
                     claim=claim, actor=actor, action=Action.TAKE, from_state=ClaimStatus.NEW, to_state=claim.status
                 )
+            setattr(claim, ASSIGNMENT_IN_HAND, assignment)
             return claim
         except IntegrityError:
             continue  # lost a race on the active-assignment constraint (SQLite has no SKIP LOCKED)

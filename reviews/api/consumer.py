@@ -45,12 +45,14 @@ from reviews.api.conditional import Validator, not_modified, not_modified_respon
 from reviews.api.throttling import ConsumerRateThrottle
 from reviews.models import Verdict
 from reviews.published import (
+    cached_payloads,
     language_match,
     published_verdicts,
     published_verdicts_base,
     rating_bounds,
     text_search,
     verdict_payload,
+    with_fingerprint,
 )
 
 # --- Output shapes (documentation for the schema; the payload comes from verdict_payload) --------
@@ -216,6 +218,8 @@ def filter_verdicts(queryset: QuerySet[Verdict], params) -> QuerySet[Verdict]:
     nul = sorted(name for name in VerdictFilter.base_filters if "\x00" in params.get(name, ""))
     if nul:  # PostgreSQL text cannot hold NUL: a 400, not a database error
         raise ValidationError({name: ["Null characters are not allowed."] for name in nul})
+    if not any(name in params for name in VerdictFilter.base_filters):
+        return queryset  # no filter asked for: skip building and validating the filter form
     filterset = VerdictFilter(params, queryset=queryset)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
@@ -226,7 +230,11 @@ def filter_verdicts(queryset: QuerySet[Verdict], params) -> QuerySet[Verdict]:
 
 
 def encode_cursor(verdict: Verdict) -> str:
-    position = [verdict.published_at.isoformat(), verdict.pk]
+    return encode_position(verdict.published_at, verdict.pk)
+
+
+def encode_position(published_at: datetime, pk: int) -> str:
+    position = [published_at.isoformat(), pk]
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
@@ -297,18 +305,21 @@ class VerdictListView(ConsumerView):
         size = page_size(request)
         raw_cursor = request.query_params.get("cursor")
         after = decode_cursor(raw_cursor) if raw_cursor else None
-        ordered = keyset(filter_verdicts(published_verdicts(), request.query_params), after)
-        window = ordered[: size + 1]
-        current, _ = page_validator(request, window)
+        ordered = keyset(filter_verdicts(published_verdicts_base(), request.query_params), after)
+        # One query: the page's rows (and the one after, which decides ``next``) with everything
+        # their payloads depend on; the validator covers all of it, so a new snapshot or an edited
+        # rating scale changes the ETag too.
+        rows = list(with_fingerprint(ordered)[: size + 1])
+        changed = max((row[2] for row in rows), default=None)
+        current = validator(request.get_full_path(), *(row[3] for row in rows), last_modified=changed)
         if not_modified(request, current):
             return not_modified_response(current)
-        rows = list(window)
-        bounds = rating_bounds()
         next_url = None
         if len(rows) > size:
             rows = rows[:size]
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(rows[-1]))
-        body = {"next": next_url, "results": [verdict_payload(v, bounds=bounds) for v in rows]}
+            pk, published_at, _, _ = rows[-1]
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_position(published_at, pk))
+        body = {"next": next_url, "results": cached_payloads(rows)}
         return with_validators(Response(body), current)
 
 

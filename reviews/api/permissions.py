@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db.models import Value
 from rest_framework.permissions import BasePermission
 
 from claims.api.permissions import required_scope
@@ -9,6 +12,30 @@ from claims.models import ApiKey
 
 REVIEW = "review"
 READ = "read"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def permissions_prime(user) -> None:
+    """Load a person's permissions in one query where ``ModelBackend`` would spend two (own, then groups').
+
+    Fills the backend's per-object caches, so every later ``has_perm`` in the request is free.
+    Only for the default backend, and not for superusers or inactive people (it handles them itself).
+    """
+    if list(settings.AUTHENTICATION_BACKENDS) != [MODEL_BACKEND] or hasattr(user, "_perm_cache"):
+        return
+    if not user.is_active or user.is_superuser:
+        return
+    fields = ("content_type__app_label", "codename")
+    own = Permission.objects.filter(user=user).annotate(via=Value("user")).values_list("via", *fields).order_by()
+    grouped = (
+        Permission.objects.filter(group__user=user).annotate(via=Value("group")).values_list("via", *fields).order_by()
+    )
+    found: dict[str, set[str]] = {"user": set(), "group": set()}
+    for via, app_label, codename in own.union(grouped, all=True):
+        found[via].add(f"{app_label}.{codename}")
+    user._user_perm_cache = found["user"]
+    user._group_perm_cache = found["group"]
+    user._perm_cache = found["user"] | found["group"]
 
 
 class DeskAccess(BasePermission):
@@ -36,6 +63,8 @@ class DeskAccess(BasePermission):
         if user is None and (getattr(view, "user_required", False) or scope == REVIEW or acts_for_nobody):
             self.message = "This API key acts as no user: create it with --user USERNAME to work on the desk."
             return False
+        if user is not None and getattr(view, "user_required", False):
+            permissions_prime(user)  # the view or its service checks this person's permissions
         permission = getattr(view, "desk_permission", None)
         if permission and not user.has_perm(permission):
             self.message = f"You need the '{permission.split('.')[-1]}' permission for this."

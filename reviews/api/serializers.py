@@ -15,7 +15,7 @@ from reviews.evidence import MAX_EVIDENCE
 from reviews.markdown import render_markdown
 from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
 from reviews.selectors import role_from_groups
-from reviews.workflow import allowed_actions, languages_of
+from reviews.workflow import active_assignment, allowed_actions, languages_of
 
 PUBLIC_VERDICT_PATH = "/fact-checks/{slug}/"
 TRANSITION_ACTIONS = [
@@ -203,7 +203,7 @@ def claim_workflow(claim: Claim, context: dict) -> dict:
     """Where the claim is in the review workflow, and its published verdict if any."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    assignment = claim.assignments.active().select_related("assignee").first()
+    assignment = active_assignment(claim)
     verdict = None
     if claim.status in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):  # only these have a public verdict
         verdict = Verdict.objects.filter(claim=claim).select_related("published_version__rating").first()

@@ -119,7 +119,9 @@ class QueueTakeView(DeskView):
         claim = workflow.claim_take_next(request.user)
         if claim is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(_claim_body(request, claim.pk))
+        # The claim in hand is current (locked, then updated) and carries its new assignment:
+        # only its tags and sources are left to load.
+        return Response(ClaimSerializer(selectors.claim_sources_load(claim), context={"request": request}).data)
 
 
 class MyClaimsView(WorkflowErrorsMixin, generics.ListAPIView):
