@@ -11,7 +11,7 @@ from contextlib import suppress
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -24,7 +24,7 @@ from reviews.choices import Action, VersionKind
 from reviews.claimreview import absolute_url, claimreview, has_claimreview, jsonld_script, verdict_public_url
 from reviews.markdown import render_markdown
 from reviews.models import Rating, Verdict, VerdictVersion, WorkflowEvent
-from reviews.published import published_verdicts_base
+from reviews.published import language_match, published_verdicts_base, text_search
 
 INDEX_PAGE_SIZE = 20
 CORRECTIONS_PAGE_SIZE = 50
@@ -55,19 +55,11 @@ class VerdictSearchForm(forms.Form):
     def filter(self, verdicts: QuerySet[Verdict]) -> QuerySet[Verdict]:
         data = self.cleaned_data
         if data["q"]:
-            text = data["q"].strip()
-            verdicts = verdicts.filter(
-                Q(claim__text__icontains=text)
-                | Q(claim__claimant__icontains=text)
-                | Q(published_version__summary__icontains=text)
-            )
+            verdicts = verdicts.filter(text_search(data["q"]))
         if data["rating"]:
             verdicts = verdicts.filter(published_version__rating=data["rating"])
         if data["language"]:
-            language = data["language"].strip()
-            verdicts = verdicts.filter(
-                Q(claim__language__iexact=language) | Q(claim__language__istartswith=f"{language}-")
-            )
+            verdicts = verdicts.filter(language_match(data["language"].strip()))
         if data["tag"]:
             verdicts = verdicts.filter(claim__tags__name__iexact=data["tag"].strip())
         if data["claimant"]:

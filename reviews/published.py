@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 
 from claims.choices import ClaimStatus
 from claims.models import Citation, Claim, Source
+from claims.selectors import language_filter
 from reviews.choices import Action
 from reviews.markdown import render_markdown
 from reviews.models import Rating, Verdict, VerdictVersion, WorkflowEvent
@@ -71,7 +72,7 @@ def text_search(query: str) -> Q:
 
 def language_match(language: str) -> Q:
     """``en`` matches claims in ``en`` and in ``en-GB``; ``en-GB`` only ``en-GB`` (case-insensitive)."""
-    return Q(claim__language__iexact=language) | Q(claim__language__istartswith=f"{language}-")
+    return language_filter([language], field="claim__language")
 
 
 def rating_bounds() -> Bounds:

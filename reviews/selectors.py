@@ -24,10 +24,10 @@ from django.db.models.functions import Coalesce
 
 from claims.choices import ClaimStatus, FetchStatus
 from claims.models import Citation, Claim
+from claims.selectors import language_filter
 from reviews.choices import Role
 from reviews.models import Assignment, WorkflowEvent
 from reviews.people import ROLE_GROUPS
-from reviews.workflow import language_filter
 
 WAITING_FETCH = (FetchStatus.PENDING, FetchStatus.FETCHING)
 

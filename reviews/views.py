@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from claims.choices import ClaimStatus, FetchStatus
 from claims.models import Citation, Claim, Source
+from claims.selectors import language_filter
 from claims.snapshots import snapshot_response
 from reviews import workflow
 from reviews.choices import Action
@@ -69,7 +70,7 @@ def queue(request):
     if filters.is_valid():
         data = filters.cleaned_data
         if data["language"]:
-            claims = claims.filter(workflow.language_filter([data["language"]]))
+            claims = claims.filter(language_filter([data["language"]]))
         if data["tag"]:
             claims = claims.filter(tags=data["tag"])
         if data["channel"]:

@@ -15,12 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from claims.choices import ClaimStatus
 from claims.models import Claim
+from claims.selectors import language_filter
 from claims.services import claim_cite
 from reviews.choices import Action, NotificationKind, VersionKind
 from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
@@ -193,14 +193,6 @@ def active_assignment(claim: Claim) -> Assignment | None:
 def languages_of(user: AbstractBaseUser) -> list[str]:
     reviewer = getattr(user, "reviewer", None)
     return list(reviewer.languages) if reviewer is not None else []
-
-
-def language_filter(languages: Iterable[str]) -> Q:
-    """Claims in any of these languages, regional variants included (``en`` matches ``en-GB``)."""
-    query = Q()
-    for language in languages:
-        query |= Q(language__iexact=language) | Q(language__istartswith=f"{language}-")
-    return query
 
 
 def _queue_top_mark_assigned(queue) -> Claim | None:
