@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
+import trustme
 from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -77,7 +78,6 @@ def no_network(monkeypatch):
 
 @pytest.fixture(scope="module")
 def tls_ca():
-    trustme = pytest.importorskip("trustme")
     return trustme.CA()
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+from playwright.sync_api import expect as playwright_expect
+from playwright.sync_api import sync_playwright
 
 from claims.choices import ClaimStatus
 from claims.models import Claim
@@ -21,7 +23,6 @@ from reviews.people import user_add
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,7 +47,7 @@ def browser():
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail(f"Chromium not found at {CHROMIUM}: install the chromium package")
         pytest.skip(f"BROWSER TEST NOT RUN: Chromium not found at {CHROMIUM}")
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
@@ -102,7 +103,7 @@ def messages(page) -> str:
 
 def test_a_claim_from_the_api_to_its_public_fact_check(django_db_setup, live_server, page, intake_client):
     # django_db_setup first: the test database then outlives the (session-wide) live server.
-    expect = playwright_api.expect
+    expect = playwright_expect
     base = live_server.url
     user_add("checker", "factchecker", ["en"], PASSWORD)
     user_add("editor", "editor", ["en"], PASSWORD)
