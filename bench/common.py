@@ -995,3 +995,13 @@ def print_query_profile(profiles: Sequence[dict[str, Any]], plans: bool = True) 
                 for line in query.get("plan", [])[:8]:
                     print(f"      {line}")
     print()
+
+
+def cpu_line(cpu: dict) -> str:
+    """One line of a CpuWatch result: how busy the machine was and who used the CPU."""
+    parts = [
+        f"{name[:-6]} {value:.1f}"
+        for name, value in cpu.items()
+        if name.endswith("_cpu_s") and name != "machine_cpu_s" and value >= 0.05
+    ]
+    return f"{cpu['machine_busy_pct']}% of {cpu['cores']} cores busy; CPU s: " + ", ".join(parts)

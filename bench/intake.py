@@ -40,6 +40,7 @@ from common import (
     Children,
     CpuWatch,
     bench_database,
+    cpu_line,
     create_api_key,
     db_connect,
     free_port,
@@ -267,15 +268,6 @@ def main(argv: list[str] | None = None) -> dict:
     return results
 
 
-def _cpu_line(cpu: dict) -> str:
-    parts = [
-        f"{name[:-6]} {value:.1f}"
-        for name, value in cpu.items()
-        if name.endswith("_cpu_s") and name != "machine_cpu_s" and value >= 0.05
-    ]
-    return f"{cpu['machine_busy_pct']}% of {cpu['cores']} cores busy; CPU s: " + ", ".join(parts)
-
-
 def report(args: argparse.Namespace, results: dict) -> None:
     intake, trivial, ratio = results["intake"], results["trivial"], results["ratio_intake_over_trivial"]
     stored = intake["stored"]
@@ -301,8 +293,8 @@ def report(args: argparse.Namespace, results: dict) -> None:
             "stored (whole run)",
             f"{stored['claims']} claims, {stored['sources']} sources, {stored['fetch_tasks_in_redis']} fetch tasks queued",
         ),
-        ("CPU during intake", _cpu_line(intake["cpu"])),
-        ("CPU during trivial", _cpu_line(trivial["cpu"])),
+        ("CPU during intake", cpu_line(intake["cpu"])),
+        ("CPU during trivial", cpu_line(trivial["cpu"])),
     ]
     rows += interference_rows(results["machine_load"], intake["cpu"], trivial["cpu"])
     for name, data in (("intake", intake), ("trivial", trivial)):

@@ -44,6 +44,7 @@ from common import (
     CpuWatch,
     RssSampler,
     bench_database,
+    cpu_line,
     create_api_key,
     db_connect,
     db_counters,
@@ -473,15 +474,6 @@ def main(argv: list[str] | None = None) -> dict:
     return results
 
 
-def _cpu_line(cpu: dict) -> str:
-    parts = [
-        f"{name[:-6]} {value:.1f}"
-        for name, value in cpu.items()
-        if name.endswith("_cpu_s") and name != "machine_cpu_s" and value >= 0.05
-    ]
-    return f"{cpu['machine_busy_pct']}% of {cpu['cores']} cores busy; CPU s: " + ", ".join(parts)
-
-
 def _per_page(pipeline_cpu: dict, baseline_cpu: dict, pages: int) -> str:
     def ms(cpu: dict, name: str) -> str:
         return f"{cpu[f'{name}_cpu_s'] * 1000 / pages:.1f}"
@@ -517,8 +509,8 @@ def report(args: argparse.Namespace, results: dict) -> None:
             f"(for {pipeline['claims']} claims + {pipeline['pages']} fetches)",
         ),
         ("CPU ms per page", _per_page(pipeline["cpu"], baseline["cpu"], pipeline["pages"])),
-        ("CPU during pipeline", _cpu_line(pipeline["cpu"])),
-        ("CPU during baseline", _cpu_line(baseline["cpu"])),
+        ("CPU during pipeline", cpu_line(pipeline["cpu"])),
+        ("CPU during baseline", cpu_line(baseline["cpu"])),
     ]
     if "breakdown" in pipeline:
         intake, fetch = pipeline["breakdown"]["intake_only"], pipeline["breakdown"]["fetch_only"]
@@ -531,8 +523,8 @@ def report(args: argparse.Namespace, results: dict) -> None:
                 "breakdown: fetching alone, pages/s",
                 f"{fetch['fetching_pages_per_s']}  (worker peak RSS {fetch['worker_peak_rss_mib']} MiB)",
             ),
-            ("  CPU during intake alone", _cpu_line(intake["cpu"])),
-            ("  CPU during fetching alone", _cpu_line(fetch["cpu"])),
+            ("  CPU during intake alone", cpu_line(intake["cpu"])),
+            ("  CPU during fetching alone", cpu_line(fetch["cpu"])),
             (
                 "  DB transactions per claim / per page",
                 f"{intake['db_transactions_per_claim']} / {fetch['db_transactions_per_page']}  "
