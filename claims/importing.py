@@ -11,9 +11,6 @@ from django.conf import settings
 
 from claims.services import InvalidInput
 
-CSV_LIST_FIELDS = {"tags": ",", "sources": None}
-KNOWN_COLUMNS = ("text", "claimant", "claim_date", "appeared_at", "language", "tags", "priority", "sources")
-
 
 def _decode(data: bytes | str) -> str:
     if isinstance(data, str):

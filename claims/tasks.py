@@ -9,7 +9,7 @@ published (broker down), the source stays ``pending`` with its
 
 from celery import shared_task
 
-from claims import archive
+from claims import archive, idempotency
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -28,3 +28,8 @@ def sources_sweep() -> int:
 @shared_task(ignore_result=True)
 def sources_recheck_due() -> int:
     return archive.sources_recheck_due()
+
+
+@shared_task(ignore_result=True)
+def idempotency_records_purge() -> int:
+    return idempotency.records_purge()

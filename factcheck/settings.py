@@ -249,6 +249,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
     },
+    "purge-idempotency-records": {"task": "claims.tasks.idempotency_records_purge", "schedule": 86400.0},
     "release-stale-assignments": {"task": "reviews.tasks.assignments_release_stale", "schedule": 600.0},
     "sweep-webhook-deliveries": {
         "task": "reviews.webhook_deliveries_sweep",

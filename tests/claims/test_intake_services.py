@@ -323,3 +323,25 @@ def test_canonical_url_is_the_one_normalize_computes():
     url = "https://Bücher.example:443/straße?id=7&utm_source=x"
     claim_submit({"text": "IDN", "sources": [url]})
     assert Source.objects.get().canonical_url == canonicalize_url(url)
+
+
+@pytest.mark.django_db
+def test_expired_idempotency_records_are_purged_and_recent_ones_kept():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from claims.idempotency import KEEP_FOR
+    from claims.models import IdempotencyRecord
+    from claims.tasks import idempotency_records_purge
+
+    old = IdempotencyRecord.objects.create(
+        owner="key:1", key="old", request_hash="x", response_status=201, response_body={},
+        created_at=timezone.now() - KEEP_FOR - timedelta(minutes=1),
+    )  # fmt: skip
+    recent = IdempotencyRecord.objects.create(
+        owner="key:1", key="recent", request_hash="x", response_status=201, response_body={}
+    )
+    assert idempotency_records_purge() == 1
+    assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
+    assert IdempotencyRecord.objects.filter(pk=recent.pk).exists()
