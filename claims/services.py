@@ -22,9 +22,9 @@ from django.utils import timezone
 from claims.archive import sources_enqueue
 from claims.choices import ApiScope, Channel, FetchStatus
 from claims.models import ApiKey, Citation, Claim, Source, Tag
-from claims.normalize import claim_text_key, url_key
+from claims.normalize import canonicalize_url, claim_text_key, url_key
 from claims.signals import claim_created
-from claims.validation import ClaimInput
+from claims.validation import ClaimInput, validate_http_url
 
 
 class InvalidInput(Exception):
@@ -277,9 +277,6 @@ def _citations_add(claim: Claim, sources: list[dict[str, Any]]) -> list[int]:
 
 def claim_cite(claim: Claim, urls: Iterable[str], context: str = "") -> list[int]:
     """Add cited URLs to an existing claim (e.g. a verdict's evidence); new sources are fetched after commit."""
-    from claims.normalize import canonicalize_url
-    from claims.validation import validate_http_url
-
     items = [{"url": validate_http_url(url), "context": context} for url in urls]
     for item in items:
         item["canonical_url"] = canonicalize_url(item["url"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.http import HttpResponse
+from django.utils.html import escape
 from lxml import html as lxml_html
 from lxml_html_clean import Cleaner
 
@@ -54,8 +55,6 @@ def sanitized_html(snapshot: Snapshot) -> str:
 
 
 def _banner(snapshot: Snapshot) -> str:
-    from django.utils.html import escape
-
     return (
         '<div style="font:14px sans-serif;background:#fff3cd;color:#000;padding:8px;border-bottom:1px solid #999">'
         f"Archived copy of {escape(snapshot.final_url)} fetched {snapshot.fetched_at:%Y-%m-%d %H:%M UTC} "

@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
+from django.utils import timezone
 
 from claims.models import Claim
 from reviews.models import Notification
@@ -25,8 +26,6 @@ def notify(user: AbstractBaseUser, kind: str, claim: Claim, message: str) -> Not
 
 
 def notifications_mark_read(user: AbstractBaseUser, ids: list[int] | None = None) -> int:
-    from django.utils import timezone
-
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)

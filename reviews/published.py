@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import F, Prefetch, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
@@ -19,6 +20,7 @@ from claims.choices import ClaimStatus
 from claims.models import Citation, Claim, Source
 from claims.selectors import language_filter
 from reviews.choices import Action
+from reviews.claimreview import absolute_url, scale_bounds, verdict_public_url
 from reviews.markdown import render_markdown
 from reviews.models import Rating, Verdict, VerdictVersion, WorkflowEvent
 
@@ -75,13 +77,6 @@ def language_match(language: str) -> Q:
     return language_filter([language], field="claim__language")
 
 
-def rating_bounds() -> Bounds:
-    """(worst, best) of the active rating scale; read once per page, not once per verdict."""
-    from reviews.claimreview import scale_bounds
-
-    return scale_bounds()
-
-
 def iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -101,14 +96,12 @@ def verdict_status(verdict: Verdict) -> str:
 def verdict_payload(verdict: Verdict, *, bounds: Bounds | None = None) -> dict[str, Any]:
     """The verdict as the API shows it. Load it through :func:`published_verdicts`.
 
-    Pass ``bounds`` (from :func:`rating_bounds`) when serialising many verdicts.
+    Pass ``bounds`` (from :func:`reviews.claimreview.scale_bounds`) when serialising many verdicts.
     """
-    from reviews.claimreview import verdict_public_url
-
     claim = verdict.claim
     version = verdict.published_version
     rating = version.rating
-    worst, best = bounds if bounds is not None else rating_bounds()
+    worst, best = bounds if bounds is not None else scale_bounds()
     if rating.value is not None:  # the verdict's own value always lies within the bounds shown
         worst = rating.value if worst is None else min(worst, rating.value)
         best = rating.value if best is None else max(best, rating.value)
@@ -184,8 +177,6 @@ def _fingerprint_sql() -> tuple[str, list[str]]:
     (``||``, ``COALESCE``, ``CAST``, ``MD5``) that PostgreSQL and SQLite both run, written
     once: the ORM takes a long time to compile the same thing as expressions.
     """
-    from django.contrib.auth import get_user_model
-
     sep = "'\x1f'"
 
     def joined(*columns: str) -> str:
@@ -229,14 +220,12 @@ def with_fingerprint(queryset: QuerySet[Verdict]) -> QuerySet:
 
 def cached_payloads(rows: list[tuple]) -> list[dict[str, Any]]:
     """The payloads of ``rows`` (from :func:`with_fingerprint`), from the cache where current."""
-    from reviews.claimreview import absolute_url
-
     prefix = f"verdict-payload:{PAYLOAD_CACHE_VERSION}:{hashlib.sha256(absolute_url('/').encode()).hexdigest()[:8]}"
     keys = [f"{prefix}:{pk}:{fingerprint}" for pk, _, _, fingerprint in rows]
     found = cache.get_many(keys) if keys else {}
     missing = {row[0]: key for row, key in zip(rows, keys, strict=True) if key not in found}
     if missing:
-        bounds = rating_bounds()
+        bounds = scale_bounds()
         fresh = {}
         for verdict in published_verdicts().filter(pk__in=list(missing)):
             fresh[missing[verdict.pk]] = verdict_payload(verdict, bounds=bounds)

@@ -25,6 +25,7 @@ from claims.services import claim_cite
 from reviews.choices import Action, NotificationKind, VersionKind
 from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
 from reviews.notifications import notify
+from reviews.selectors import factcheckers_with_load
 from reviews.webhooks import webhook_events_emit
 
 WORK = "reviews.work_claims"
@@ -282,8 +283,6 @@ def claim_auto_assign(claim_id: int) -> AbstractBaseUser | None:
 
     Returns the assignee, or ``None`` when the claim is no longer new or nobody fits.
     """
-    from reviews.selectors import factcheckers_with_load
-
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None or claim.status != ClaimStatus.NEW:

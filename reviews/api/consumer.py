@@ -43,13 +43,13 @@ from rest_framework.views import APIView
 from claims.choices import ClaimStatus
 from reviews.api.conditional import Validator, not_modified, not_modified_response, validator, with_validators
 from reviews.api.throttling import ConsumerRateThrottle
+from reviews.claimreview import claimreview, scale_bounds
 from reviews.models import Verdict
 from reviews.published import (
     cached_payloads,
     language_match,
     published_verdicts,
     published_verdicts_base,
-    rating_bounds,
     text_search,
     verdict_payload,
     with_fingerprint,
@@ -382,8 +382,6 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def fact_checked_claim(verdict: Verdict, bounds) -> dict[str, Any]:
-    from reviews.claimreview import claimreview
-
     claim = verdict.claim
     markup = claimreview(verdict, bounds=bounds)
     review = _compact(
@@ -443,7 +441,7 @@ class ClaimSearchView(ConsumerView):
         rows = list(ordered[start : start + size + 1])
         body: dict[str, Any] = {}
         if rows:
-            bounds = rating_bounds()
+            bounds = scale_bounds()
             body["claims"] = [fact_checked_claim(v, bounds) for v in rows[:size]]
         if len(rows) > size:
             body["nextPageToken"] = encode_cursor(rows[size - 1])
@@ -494,10 +492,8 @@ class ClaimReviewFeedView(ConsumerView):
         current, changed = page_validator(request, window)
         if not_modified(request, current):
             return not_modified_response(current)
-        from reviews.claimreview import claimreview
-
         rows = list(window)
-        bounds = rating_bounds()
+        bounds = scale_bounds()
         next_url = None
         if len(rows) > size:
             rows = rows[:size]
@@ -585,7 +581,7 @@ def csv_row(payload: dict[str, Any]) -> list[Any]:
 
 def export_lines(verdicts: QuerySet[Verdict], export_format: str) -> Iterator[str]:
     """The export, a few hundred rows at a time: a server-side cursor, never the whole table."""
-    bounds = rating_bounds()
+    bounds = scale_bounds()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if export_format == "csv":
