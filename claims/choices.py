@@ -50,3 +50,10 @@ class AttemptOutcome(models.TextChoices):
 class ApiScope(models.TextChoices):
     INTAKE = "intake", "Submit claims"
     READ = "read", "Read claims and sources"
+
+
+class MatchKind(models.TextChoices):
+    """How close an earlier claim is to a new one; the thresholds live in settings (``MATCH_*``)."""
+
+    DUPLICATE = "duplicate", "Duplicate"
+    SIMILAR = "similar", "Similar"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from claims.choices import AttemptOutcome, Channel, ClaimStatus, FetchStatus, Priority
+from claims.choices import AttemptOutcome, Channel, ClaimStatus, FetchStatus, MatchKind, Priority
 
 
 class Tag(models.Model):
@@ -241,3 +241,37 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"
+
+
+class ClaimEmbedding(models.Model):
+    """A claim's sentence embedding for matching, tied to the exact text it was computed from."""
+
+    claim = models.OneToOneField(Claim, primary_key=True, on_delete=models.CASCADE, related_name="embedding")
+    text_key = models.CharField(max_length=64, help_text="The claim's text_key when the vector was computed.")
+    model = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="Unit-length float16 vector.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"embedding of claim {self.claim_id}"
+
+
+class ClaimMatch(models.Model):
+    """An earlier claim found to say the same thing (duplicate) as a claim, or something close (similar)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="matches")
+    matched = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="matched_by")
+    score = models.FloatField()
+    kind = models.CharField(max_length=16, choices=MatchKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score", "matched_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "matched"], name="claim_match_unique_pair"),
+            models.CheckConstraint(condition=~models.Q(claim=models.F("matched")), name="claim_match_not_self"),
+        ]
+        verbose_name_plural = "claim matches"
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id} {self.kind} of {self.matched_id} ({self.score:.2f})"
