@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from claims.archive import sources_enqueue
 from claims.choices import ApiScope, Channel, FetchStatus
+from claims.matching import claims_match_enqueue
 from claims.models import ApiKey, Citation, Claim, Source, Tag
 from claims.normalize import canonicalize_url, claim_text_key, url_key
 from claims.signals import claim_created
@@ -181,9 +182,11 @@ def _related_known(instance: Any, name: str, objects: list[Any]) -> None:
 
 
 def _after_store(new_claim_ids: list[int], source_ids: list[int]) -> None:
-    """After commit: hand new sources to the workers, then announce new claims (e.g. AUTO_ASSIGN)."""
+    """After commit: hand new sources and claims to the workers, then announce new claims (e.g. AUTO_ASSIGN)."""
     if source_ids:
         sources_enqueue(source_ids)
+    if new_claim_ids:
+        claims_match_enqueue(new_claim_ids)
     for claim_id in new_claim_ids:
         claim_created.send_robust(sender=Claim, claim_id=claim_id)
 

@@ -9,7 +9,7 @@ published (broker down), the source stays ``pending`` with its
 
 from celery import shared_task
 
-from claims import archive, idempotency
+from claims import archive, idempotency, matching
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -33,3 +33,13 @@ def sources_recheck_due() -> int:
 @shared_task(ignore_result=True)
 def idempotency_records_purge() -> int:
     return idempotency.records_purge()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def match_claims(claim_ids: list[int]) -> int:
+    return matching.claims_match(claim_ids)
+
+
+@shared_task(ignore_result=True)
+def claims_match_sweep() -> int:
+    return matching.claims_match_sweep()

@@ -237,6 +237,18 @@ FETCH_LEASE_SECONDS = env.float("FETCH_LEASE_SECONDS", default=FETCH_TOTAL_TIMEO
 FETCH_SWEEP_SECONDS = env.float("FETCH_SWEEP_SECONDS", default=60.0)
 FETCH_RECHECK_DAYS = env.float("FETCH_RECHECK_DAYS", default=7.0)
 
+# --- Claim matching ---------------------------------------------------------------
+# Scores are 0–1 (embedding cosine blended with shared words and figures). At or above the
+# duplicate threshold an earlier claim is linked as a duplicate; between the two, as similar.
+MATCH_DUPLICATE_THRESHOLD = env.float("MATCH_DUPLICATE_THRESHOLD", default=0.8)
+MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.6)
+# Texts with fewer content words than this say too little to be called duplicates below the strict threshold.
+MATCH_SHORT_TEXT_WORDS = env.int("MATCH_SHORT_TEXT_WORDS", default=5)
+MATCH_SHORT_DUPLICATE_THRESHOLD = env.float("MATCH_SHORT_DUPLICATE_THRESHOLD", default=0.92)
+# How many full-text candidates are re-ranked per query (PostgreSQL), or how many claims are scanned (SQLite).
+MATCH_CANDIDATES = env.int("MATCH_CANDIDATES", default=100)
+MATCH_SCAN_LIMIT = env.int("MATCH_SCAN_LIMIT", default=20000)
+
 # The fetch entries expire with their period: after an outage workers run one sweep, not a backlog of them.
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-sources": {
@@ -248,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.tasks.sources_recheck_due",
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
+    },
+    "index-unmatched-claims": {
+        "task": "claims.tasks.claims_match_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
     },
     "purge-idempotency-records": {"task": "claims.tasks.idempotency_records_purge", "schedule": 86400.0},
     "release-stale-assignments": {"task": "reviews.tasks.assignments_release_stale", "schedule": 600.0},

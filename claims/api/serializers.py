@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from claims.choices import MatchKind
 from claims.models import ApiKey, Citation, Claim, Snapshot, Source
 from claims.validation import PriorityField
 
@@ -235,3 +236,23 @@ class ApiKeySerializer(serializers.ModelSerializer):
         model = ApiKey
         fields = ["id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
         read_only_fields = fields
+
+
+class SimilarClaimSerializer(serializers.Serializer):
+    """An earlier claim that says the same thing (duplicate) or something close (similar)."""
+
+    claim_id = serializers.IntegerField()
+    verdict_id = serializers.IntegerField(required=False, help_text="Its published verdict, if it has one.")
+    verdict_url = serializers.URLField(required=False, help_text="The verdict's public page.")
+    rating = serializers.CharField(required=False, help_text="The published verdict's rating label.")
+    text = serializers.CharField()
+    score = serializers.FloatField(help_text="0–1; see MATCH_DUPLICATE_THRESHOLD and MATCH_SIMILAR_THRESHOLD.")
+    kind = serializers.ChoiceField(choices=MatchKind.choices)
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    """What to match: ``GET /api/v1/claims/similar/`` and ``/api/v1/verdicts/match/``."""
+
+    text = serializers.CharField(max_length=5000, help_text="The claim as worded where you found it.")
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+    language = serializers.CharField(max_length=35, required=False, help_text="BCP 47; default en.")

@@ -21,6 +21,8 @@ from claims.api.serializers import (
     ClaimListSerializer,
     ClaimSerializer,
     ImportReportSerializer,
+    SimilarClaimSerializer,
+    SimilarQuerySerializer,
     SnapshotSerializer,
     SourceSerializer,
     SourceSummarySerializer,
@@ -30,6 +32,7 @@ from claims.choices import ApiScope, Channel
 from claims.filtersets import ClaimFilterSet, SourceFilterSet
 from claims.idempotency import IdempotencyKeyReused, request_fingerprint, run_once
 from claims.importing import rows_from_data, rows_from_file
+from claims.matching import find_similar, matches_as_dicts
 from claims.models import ApiKey, Claim, Source
 from claims.services import InvalidInput, claim_submit, claims_import
 from claims.snapshots import snapshot_response
@@ -144,6 +147,34 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             "rows": [r.as_dict() for r in reports],
         }
         return Response(body)
+
+    @extend_schema(parameters=[SimilarQuerySerializer], responses=SimilarClaimSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="similar")
+    def similar_to_text(self, request) -> Response:
+        """Claims already in the desk that say what ``text`` says, in other words too, best first."""
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = find_similar(
+            query.validated_data["text"],
+            limit=query.validated_data["limit"],
+            language=query.validated_data.get("language"),
+        )
+        return Response(matches_as_dicts(found))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int, description="1–50, default 10.")],
+        responses=SimilarClaimSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def similar(self, request, pk=None) -> Response:
+        """Other claims that say what this one says, best first."""
+        claim = get_object_or_404(Claim.objects.only("id", "text", "language"), pk=pk)
+        query = SimilarQuerySerializer(data={"text": claim.text[:5000], "limit": request.query_params.get("limit", 10)})
+        query.is_valid(raise_exception=True)
+        found = find_similar(
+            claim.text, limit=query.validated_data["limit"], language=claim.language, exclude_claim_id=claim.pk
+        )
+        return Response(matches_as_dicts(found))
 
 
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

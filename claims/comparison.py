@@ -1,0 +1,193 @@
+"""What two claim texts share or contradict: content words, figures, negation and direction of change.
+
+Embeddings see "unemployment rose to 5%" and "unemployment did not rise to 5%" as nearly the
+same sentence. These plain features let matching keep such pairs apart: a claim with other
+figures, the opposite polarity or the opposite direction is never a *duplicate*.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)(?:\s*(%|per\s?cent|percent|pct))?"
+    r"(?:\s*(thousand|million|billion|trillion|bn|m|k|mn|tn)\b)?",
+    re.IGNORECASE,
+)
+_SCALES = {
+    "thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
+    "billion": 10**9, "bn": 10**9, "trillion": 10**12, "tn": 10**12,
+}  # fmt: skip
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_WORD_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25"), "third": Decimal("0.333")}
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+NEGATIONS = _wordset(
+    "not no never none nobody nothing neither nor without cannot isn't aren't wasn't weren't doesn't don't didn't "
+    "hasn't haven't hadn't won't wouldn't can't couldn't shouldn't false untrue "
+    "ne pas jamais aucun aucune personne rien sans "  # fr
+    "nunca ningún ninguna ninguno nada tampoco sin "  # es
+    "nicht kein keine keinen keiner niemals nie nichts ohne "  # de
+    "non nessun nessuna mai niente senza"  # it
+)
+_UP = _wordset(
+    "rose rise rises rising risen increase increased increases increasing grew grow grows growing growth up higher "
+    "more gained gain gains jumped jump soared soar surged surge doubled tripled climbed climb boosted raised "
+    "hausse augmenté augmente aumentó aumento subió gestiegen stieg"
+)
+_DOWN = _wordset(
+    "fell fall falls falling fallen decrease decreased decreases decreasing shrank shrink shrinks declined decline "
+    "declines declining down lower less fewer dropped drop drops dropping plunged plunge slumped cut cuts halved "
+    "reduced reduce baisse diminué diminue bajó disminuyó gesunken sank"
+)
+STOP_WORDS = _wordset(
+    "a an the of in on at to for by with from and or but is are was were be been being has have had do does did "
+    "that this these those it its as than then there their they he she his her we our you your i me my "
+    "le la les un une des de du et ou est sont en au aux el los las y o es son del die der das und oder ist sind "
+    "ein eine den dem"
+)
+
+
+def fold(text: str) -> str:
+    """Case-, width- and accent-insensitive form of a text."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _decimal(raw: str) -> Decimal | None:
+    digits = re.sub(r"[\u202f\u00a0 ]", "", raw)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", digits):
+        digits = digits.replace(",", "")
+    elif re.fullmatch(r"\d+,\d{1,2}", digits):  # a decimal comma: "3,5 %"
+        digits = digits.replace(",", ".")
+    else:
+        digits = digits.replace(",", "")
+    try:
+        return Decimal(digits)
+    except InvalidOperation:
+        return None
+
+
+def _word_numbers(words: list[str]) -> list[Decimal]:
+    """Numbers spelled out in English: "five million", "twenty-three", "half a million"."""
+    found: list[Decimal] = []
+    current: Decimal | None = None
+    total = Decimal(0)
+    for word in [*words, ""]:
+        parts = word.split("-") if "-" in word else [word]
+        value_parts = [_UNITS.get(p, _TENS.get(p)) for p in parts]
+        if word and all(v is not None for v in value_parts):
+            current = (current or Decimal(0)) + sum(Decimal(v) for v in value_parts)
+            continue
+        if word in _WORD_SCALES and (current is not None or total):
+            scale = _WORD_SCALES[word]
+            if scale == 100:
+                current = (current or Decimal(1)) * 100
+            else:
+                total += (current or Decimal(1)) * scale
+                current = None
+            continue
+        if word == "a" and current is not None and current < 1:  # "half a million"
+            continue
+        if word == "and" and current is not None and current >= 100:  # "two hundred and five"
+            continue
+        if current is not None or total:
+            found.append(total + (current or Decimal(0)))
+        current, total = (_FRACTIONS[word] if word in _FRACTIONS else None), Decimal(0)
+    return found
+
+
+def numbers(text: str) -> frozenset[Decimal]:
+    """Every figure in a text, written any way: "5,000,000", "5 million", "five million" are one number."""
+    folded = fold(text)
+    found: set[Decimal] = set()
+    for match in _NUMBER.finditer(folded):
+        value = _decimal(match.group(1))
+        if value is None:
+            continue
+        scale = match.group(3)
+        if scale:
+            value *= _SCALES[scale.lower()]
+        found.add(value.normalize())
+    found.update(value.normalize() for value in _word_numbers(_WORD.findall(folded)))
+    return frozenset(found)
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", re.UNICODE)
+
+
+def names(text: str) -> frozenset[str]:
+    """Capitalised words not opening a sentence: the people, places and bodies a claim is about."""
+    found = set()
+    for match in _NAME.finditer(text.strip()):
+        for word in match.group(1).split():
+            folded = fold(word)
+            if folded not in STOP_WORDS and len(folded) > 1:
+                found.add(folded)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class ClaimFeatures:
+    words: frozenset[str]
+    numbers: frozenset[Decimal]
+    names: frozenset[str]
+    negated: bool
+    direction: int  # +1 up, -1 down, 0 neither or both
+
+    @property
+    def size(self) -> int:
+        return len(self.words) + len(self.numbers)
+
+
+def features(text: str) -> ClaimFeatures:
+    tokens = _WORD.findall(fold(text))
+    negations = sum(token in NEGATIONS or token.endswith("n't") for token in tokens)
+    up = any(token in _UP for token in tokens)
+    down = any(token in _DOWN for token in tokens)
+    return ClaimFeatures(
+        words=frozenset(t for t in tokens if t not in STOP_WORDS and not t.isdigit()),
+        numbers=numbers(text),
+        names=names(text),
+        negated=negations % 2 == 1,
+        direction=(1 if up else 0) - (1 if down else 0),
+    )
+
+
+def word_overlap(a: ClaimFeatures, b: ClaimFeatures) -> float:
+    """Dice coefficient of content words and figures (0–1)."""
+    total = a.size + b.size
+    if not total:
+        return 0.0
+    shared = len(a.words & b.words) + len(a.numbers & b.numbers)
+    return 2 * shared / total
+
+
+def contradictions(a: ClaimFeatures, b: ClaimFeatures) -> list[str]:
+    """Why two close texts cannot be the same claim: other figures, names, polarity or direction."""
+    reasons = []
+    # Each names someone or somewhere the other never mentions: "crime rose in Paris" is not "in London".
+    if a.names - b.words and b.names - a.words:
+        reasons.append("names")
+    if a.numbers and b.numbers and a.numbers != b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
+        reasons.append("numbers")
+    if a.negated != b.negated:
+        reasons.append("negation")
+    if a.direction and b.direction and a.direction != b.direction:
+        reasons.append("direction")
+    return reasons

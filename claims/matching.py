@@ -1,0 +1,317 @@
+"""Claim matching: has this been checked already, in other words?
+
+Candidates come from an index, never a scan of every claim: on PostgreSQL the generated
+``match_vector`` column and its GIN index (migration 0003) give the claims sharing words with
+the text, best first; on SQLite (the zero-configuration path) the stored embeddings of the
+newest ``MATCH_SCAN_LIMIT`` claims are compared in memory. The candidates are then scored
+with the embedding cosine (all-MiniLM-L6-v2) blended with shared words and figures, and a
+pair whose figures, polarity or direction of change disagree is never a duplicate.
+
+New claims are indexed and matched by a worker after their transaction commits, whatever the
+channel; a periodic sweep catches claims whose message was lost and claims whose text changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from claims import embeddings
+from claims.choices import ClaimStatus, MatchKind
+from claims.comparison import ClaimFeatures, contradictions, features, word_overlap
+from claims.models import Claim, ClaimEmbedding, ClaimMatch
+from claims.normalize import clean_claim_text
+
+logger = logging.getLogger(__name__)
+
+# Keep in step with claims/migrations/0003_matching.py, which builds match_vector with the same mapping.
+TS_CONFIGS = {
+    "da": "danish", "de": "german", "en": "english", "es": "spanish", "fi": "finnish", "fr": "french",
+    "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian", "nb": "norwegian", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
+}  # fmt: skip
+MAX_QUERY_TERMS = 32
+MAX_QUERY_CHARS = 5_000  # the longest claim intake accepts
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+COSINE_WEIGHT = 0.85  # the rest goes to shared words and figures
+CONTRADICTION_PENALTY = 0.1
+MATCHES_KEPT = 10  # links stored per claim
+TASK_BATCH = 200
+SWEEP_BATCH = 2_000
+SWEEP_GRACE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class _Filters:
+    exclude_claim_id: int | None = None
+    before_claim_id: int | None = None
+    published_only: bool = False
+
+    def q(self) -> Q:
+        q = Q()
+        if self.exclude_claim_id is not None:
+            q &= ~Q(pk=self.exclude_claim_id)
+        if self.before_claim_id is not None:
+            q &= Q(pk__lt=self.before_claim_id)
+        if self.published_only:
+            q &= Q(status=ClaimStatus.PUBLISHED)
+        return q
+
+
+@dataclass(frozen=True)
+class SimilarClaim:
+    claim_id: int
+    text: str
+    score: float
+    kind: str  # MatchKind value, or "" below the similar threshold
+    status: str = ""
+    language: str = ""
+    conflicts: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        return {"claim_id": self.claim_id, "text": self.text, "score": self.score, "kind": self.kind}
+
+
+# Other apps add what they know of matched claims (reviews: the published verdict), without claims importing them.
+_MATCH_ANNOTATORS: list[Callable[[list[int]], dict[int, dict]]] = []
+
+
+def register_match_annotator(annotate: Callable[[list[int]], dict[int, dict]]) -> None:
+    """``annotate(claim_ids) -> {claim_id: {field: value}}`` adds fields to every match shown."""
+    if annotate not in _MATCH_ANNOTATORS:
+        _MATCH_ANNOTATORS.append(annotate)
+
+
+def matches_as_dicts(matches: Iterable[SimilarClaim]) -> list[dict]:
+    """Matches as the API and pages show them, with what other apps add (e.g. ``verdict_id``)."""
+    matches = list(matches)
+    rows = [match.as_dict() for match in matches]
+    ids = [match.claim_id for match in matches]
+    for annotate in _MATCH_ANNOTATORS:
+        extra = annotate(ids) if ids else {}
+        for row in rows:
+            row.update(extra.get(row["claim_id"], {}))
+    return rows
+
+
+def ts_config(language: str | None) -> str:
+    return TS_CONFIGS.get((language or "en").split("-")[0].lower(), "simple")
+
+
+def match_kind(score: float, a: ClaimFeatures, b: ClaimFeatures, conflicts: Iterable[str] = ()) -> str:
+    """Duplicate, similar or nothing; short texts need the stricter duplicate threshold."""
+    duplicate_at = settings.MATCH_DUPLICATE_THRESHOLD
+    if min(a.size, b.size) < settings.MATCH_SHORT_TEXT_WORDS:
+        duplicate_at = max(duplicate_at, settings.MATCH_SHORT_DUPLICATE_THRESHOLD)
+    if score >= duplicate_at and not list(conflicts):
+        return MatchKind.DUPLICATE
+    if score >= settings.MATCH_SIMILAR_THRESHOLD:
+        return MatchKind.SIMILAR
+    return ""
+
+
+def pair_score(a_vector: np.ndarray, a: ClaimFeatures, b_vector: np.ndarray, b: ClaimFeatures) -> tuple[float, list]:
+    """Score in 0–1 for two texts, and what contradicts them."""
+    cosine = max(0.0, float(np.dot(a_vector, b_vector)))
+    score = COSINE_WEIGHT * cosine + (1 - COSINE_WEIGHT) * word_overlap(a, b)
+    conflicts = contradictions(a, b)
+    if conflicts:
+        score -= CONTRADICTION_PENALTY
+    return round(min(1.0, max(0.0, score)), 3), conflicts
+
+
+def find_similar(
+    text: str,
+    *,
+    limit: int = 10,
+    language: str | None = None,
+    exclude_claim_id: int | None = None,
+    before_claim_id: int | None = None,
+    published_only: bool = False,
+    min_score: float | None = None,
+) -> list[SimilarClaim]:
+    """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones)."""
+    text = _CONTROL.sub(" ", clean_claim_text(text or "")[:MAX_QUERY_CHARS]).strip()
+    if not text:
+        return []
+    if min_score is None:
+        min_score = settings.MATCH_SIMILAR_THRESHOLD
+    filters = _Filters(exclude_claim_id, before_claim_id, published_only)
+    query_vector = embeddings.embed([text])[0]
+    if connection.vendor == "postgresql":
+        candidate_ids = _candidates_fulltext(text, language, filters)
+    else:
+        candidate_ids = _candidates_scan(query_vector, filters)
+    if not candidate_ids:
+        return []
+    rows = {
+        row["id"]: row
+        for row in Claim.objects.filter(pk__in=candidate_ids).values("id", "text", "text_key", "status", "language")
+    }
+    vectors = _vectors_of(rows.values())
+    query_features = features(text)
+    found = []
+    for claim_id, row in rows.items():
+        candidate_features = features(row["text"])
+        score, conflicts = pair_score(query_vector, query_features, vectors[claim_id], candidate_features)
+        if score < min_score:
+            continue
+        kind = match_kind(score, query_features, candidate_features, conflicts)
+        found.append(SimilarClaim(claim_id, row["text"], score, kind, row["status"], row["language"], tuple(conflicts)))
+    found.sort(key=lambda match: (-match.score, -match.claim_id))
+    return found[:limit]
+
+
+def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> list[int]:
+    """The claims sharing most words with ``text`` by the full-text index (PostgreSQL)."""
+    config = ts_config(language)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [config, text])
+        lexemes = cursor.fetchone()[0] or []
+    if not lexemes:
+        return []
+    lexemes = sorted(lexemes, key=len, reverse=True)[:MAX_QUERY_TERMS]
+    query = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM claims_claim WHERE match_vector @@ %(query)s::tsquery"
+            " AND (%(exclude)s::bigint IS NULL OR id <> %(exclude)s)"
+            " AND (%(before)s::bigint IS NULL OR id < %(before)s)"
+            " AND (NOT %(published)s OR status = %(status)s)"
+            " ORDER BY ts_rank_cd(match_vector, %(query)s::tsquery) DESC, id DESC LIMIT %(limit)s",
+            {
+                "query": query,
+                "exclude": filters.exclude_claim_id,
+                "before": filters.before_claim_id,
+                "published": filters.published_only,
+                "status": ClaimStatus.PUBLISHED.value,
+                "limit": settings.MATCH_CANDIDATES,
+            },
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _candidates_scan(query_vector: np.ndarray, filters: _Filters) -> list[int]:
+    """The newest indexed claims nearest in meaning (SQLite: no full-text index to ask)."""
+    newest = Claim.objects.filter(filters.q()).order_by("-id").values("id")[: settings.MATCH_SCAN_LIMIT]
+    rows = list(
+        ClaimEmbedding.objects.filter(text_key=F("claim__text_key"), claim__in=newest).values_list("claim_id", "vector")
+    )
+    if not rows:
+        return []
+    matrix = np.vstack([embeddings.from_bytes(vector) for _, vector in rows])
+    scores = matrix @ query_vector
+    best = np.argsort(-scores)[: settings.MATCH_CANDIDATES]
+    return [rows[i][0] for i in best]
+
+
+def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
+    """Stored vectors where current; claims not indexed yet (or edited since) are embedded now."""
+    rows = list(rows)
+    stored = {
+        claim_id: (text_key, vector)
+        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(
+            claim_id__in=[r["id"] for r in rows]
+        ).values_list("claim_id", "text_key", "vector")
+    }
+    vectors: dict[int, np.ndarray] = {}
+    missing = []
+    for row in rows:
+        entry = stored.get(row["id"])
+        if entry and entry[0] == row["text_key"]:
+            vectors[row["id"]] = embeddings.from_bytes(entry[1])
+        else:
+            missing.append(row)
+    if missing:
+        for row, vector in zip(missing, embeddings.embed([row["text"] for row in missing]), strict=True):
+            vectors[row["id"]] = vector
+    return vectors
+
+
+def claims_index(claim_ids: Iterable[int]) -> int:
+    """Store current embeddings for these claims; claims already current are left alone."""
+    claims = list(
+        Claim.objects.filter(pk__in=list(claim_ids))
+        .exclude(embedding__text_key=F("text_key"))
+        .values_list("id", "text", "text_key")
+    )
+    if not claims:
+        return 0
+    vectors = embeddings.embed([text for _, text, _ in claims])
+    rows = [
+        ClaimEmbedding(claim_id=claim_id, text_key=text_key, model=embeddings.MODEL_NAME, vector=embeddings.to_bytes(v))
+        for (claim_id, _, text_key), v in zip(claims, vectors, strict=True)
+    ]
+    ClaimEmbedding.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["claim"],
+        update_fields=["text_key", "model", "vector", "updated_at"],
+    )
+    return len(rows)
+
+
+def claim_match(claim_id: int) -> list[ClaimMatch]:
+    """Link a claim to the earlier claims it duplicates or resembles, replacing earlier links."""
+    claim = Claim.objects.filter(pk=claim_id).values("id", "text", "language").first()
+    if claim is None:
+        return []
+    found = find_similar(claim["text"], limit=MATCHES_KEPT, language=claim["language"], before_claim_id=claim_id)
+    links = [
+        ClaimMatch(claim_id=claim_id, matched_id=match.claim_id, score=match.score, kind=match.kind)
+        for match in found
+        if match.kind
+    ]
+    with transaction.atomic():
+        ClaimMatch.objects.filter(claim_id=claim_id).delete()
+        ClaimMatch.objects.bulk_create(links, ignore_conflicts=True)
+    return links
+
+
+def claims_match(claim_ids: Iterable[int]) -> int:
+    """Index, then match, a batch of claims (idempotent: running it twice gives the same links)."""
+    ids = sorted(set(claim_ids))
+    claims_index(ids)
+    for claim_id in ids:
+        claim_match(claim_id)
+    return len(ids)
+
+
+def claims_match_enqueue(claim_ids: Iterable[int]) -> int:
+    """Hand claims to the workers for matching. A broker outage is not an error: the sweep catches up."""
+    from claims.archive import broker_breaker
+    from claims.tasks import match_claims  # tasks import this module
+
+    ids = list(claim_ids)
+    if not ids or broker_breaker.open():
+        return 0
+    sent = 0
+    try:
+        with match_claims.app.producer_or_acquire() as producer:
+            for start in range(0, len(ids), TASK_BATCH):
+                match_claims.apply_async((ids[start : start + TASK_BATCH],), producer=producer)
+                sent += len(ids[start : start + TASK_BATCH])
+    except Exception:
+        logger.warning("broker unavailable; %d claim(s) left for the matching sweep", len(ids) - sent, exc_info=True)
+        broker_breaker.trip()
+    return sent
+
+
+def claims_unindexed():
+    """Claims with no embedding, or one computed from an older text."""
+    grace = timezone.now() - timezone.timedelta(seconds=SWEEP_GRACE_SECONDS)
+    return Claim.objects.filter(created_at__lt=grace).exclude(embedding__text_key=F("text_key"))
+
+
+def claims_match_sweep() -> int:
+    """Queue claims never indexed (lost message, worker killed) or edited since they were indexed."""
+    ids = list(claims_unindexed().order_by("id").values_list("id", flat=True)[:SWEEP_BATCH])
+    return claims_match_enqueue(ids) if ids else 0
