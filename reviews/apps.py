@@ -16,12 +16,15 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from claims.api.serializers import register_claim_extension
+        from claims.matching import register_match_annotator
         from claims.services import api_scope_register
         from reviews.api.serializers import claim_workflow
+        from reviews.matching import published_verdicts_of
         from reviews.receivers import connect_claim_signals
 
         post_migrate.connect(_desk_defaults_ensure, sender=self)
         api_scope_register("review")
         api_scope_register("webhooks")
         register_claim_extension("workflow", claim_workflow)
+        register_match_annotator(published_verdicts_of)
         connect_claim_signals()

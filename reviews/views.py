@@ -14,13 +14,14 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from claims.choices import ClaimStatus, FetchStatus
-from claims.models import Citation, Claim, Source
+from claims.models import Citation, Claim, ClaimMatch, Source
 from claims.selectors import language_filter
 from claims.snapshots import snapshot_response
 from reviews import workflow
 from reviews.choices import Action
 from reviews.forms import AssignForm, CommentForm, CorrectionForm, QueueFilterForm, VerdictForm, desk_workers
 from reviews.markdown import render_markdown
+from reviews.matching import claim_matches, verdict_reuse
 from reviews.models import Assignment, Notification, Verdict, VerdictVersion, WorkflowEvent
 from reviews.notifications import notifications_mark_read
 from reviews.people import role_of
@@ -78,7 +79,10 @@ def queue(request):
         if data["fetched"]:
             fetched = Citation.objects.filter(claim=OuterRef("pk"), source__fetch_status=FetchStatus.FETCHED)
             claims = claims.filter(Exists(fetched))
-    claims = claims.order_by("-priority", "created_at", "id").prefetch_related("tags", _citations_prefetch())
+    matches = ClaimMatch.objects.select_related("matched__verdict__published_version__rating").order_by("-score")
+    claims = claims.order_by("-priority", "created_at", "id").prefetch_related(
+        "tags", _citations_prefetch(), Prefetch("matches", queryset=matches)
+    )
     page = Paginator(claims, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -150,6 +154,7 @@ SUCCESS = {
     Action.REOPEN: "Claim reopened: it is back in the queue.",
     Action.RETRACT: "Verdict retracted.",
     Action.CORRECT: "Correction published.",
+    "reuse": "The published verdict was reused and submitted for approval.",
 }
 
 
@@ -190,6 +195,7 @@ def _workspace_context(request, claim: Claim, **forms) -> dict:
         "can_submit": Action.SUBMIT in allowed and can_edit,
         "can_correct": Action.CORRECT in allowed and verdict is not None and verdict.published_version_id,
         "events": WorkflowEvent.objects.filter(claim=claim).select_related("actor"),
+        "matches": claim_matches(claim),
     }
 
 
@@ -223,6 +229,11 @@ def claim_workspace(request, pk: int):
                 comment_form = forms["comment_form"] = CommentForm(request.POST)
                 comment_form.is_valid()
                 workflow.review_submit(request.user, claim.pk, comment_form.cleaned_data.get("comment", ""))
+        elif action == "reuse":
+            source_id = request.POST.get("reuse_claim_id", "")
+            if not source_id.isdigit():
+                raise workflow.InvalidReview({"reuse_claim_id": ["Choose the claim whose verdict to reuse."]})
+            verdict_reuse(request.user, claim.pk, int(source_id))
         elif action in COMMENT_ACTIONS:
             form = forms["comment_form"] = CommentForm(request.POST)
             form.is_valid()

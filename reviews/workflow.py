@@ -386,8 +386,11 @@ def verdict_save_draft(actor: AbstractBaseUser, claim_id: int, data: dict[str, A
     return verdict
 
 
-def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> Claim:
-    """The assignee submits the draft for approval; it becomes an immutable version."""
+def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "", *, data: dict | None = None) -> Claim:
+    """The assignee submits the draft for approval; it becomes an immutable version.
+
+    ``data`` is recorded on the audit row (e.g. which published verdict a reused one came from).
+    """
 
     def apply(claim: Claim) -> dict:
         if _active_assignee_id(claim) != actor.pk:
@@ -409,7 +412,7 @@ def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> 
             evidence=verdict.draft_evidence,
             author=actor,
         )
-        return {"version": version.number}
+        return {**(data or {}), "version": version.number}
 
     return _transition(actor, claim_id, Action.SUBMIT, comment, apply=apply)
 

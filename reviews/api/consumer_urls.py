@@ -8,9 +8,11 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 
 from reviews.api import consumer
+from reviews.api.matching import VerdictMatchView
 
 urlpatterns = [
     path("verdicts/", consumer.VerdictListView.as_view(), name="verdict-list"),
+    path("verdicts/match/", VerdictMatchView.as_view(), name="verdict-match"),
     path("verdicts/export/", consumer.VerdictExportView.as_view(), name="verdict-export"),
     path("verdicts/<int:pk>/", consumer.VerdictDetailView.as_view(), name="verdict-detail"),
     path("claims:search", consumer.ClaimSearchView.as_view(), name="claims-search"),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from reviews.api import views
+from reviews.api.matching import VerdictReuseView
 
 urlpatterns = [
     path("queue/", views.QueueView.as_view(), name="queue"),
@@ -15,5 +16,6 @@ urlpatterns = [
     path("claims/<int:pk>/verdict/", views.VerdictView.as_view(), name="claim-verdict"),
     path("claims/<int:pk>/transition/", views.TransitionView.as_view(), name="claim-transition"),
     path("claims/<int:pk>/correct/", views.CorrectView.as_view(), name="claim-correct"),
+    path("claims/<int:pk>/reuse-verdict/", VerdictReuseView.as_view(), name="claim-reuse-verdict"),
     path("claims/<int:pk>/history/", views.HistoryView.as_view(), name="claim-history"),
 ]

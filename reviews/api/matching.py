@@ -1,0 +1,59 @@
+"""Matching on the review side of the API: published verdicts matching a text, and reusing one."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from claims.api.serializers import SimilarClaimSerializer, SimilarQuerySerializer
+from claims.matching import find_similar, matches_as_dicts
+from reviews.api.consumer import ConsumerView
+from reviews.api.serializers import TransitionResultSerializer
+from reviews.api.views import DeskView, _claim_body, _input
+from reviews.matching import verdict_reuse
+
+
+class VerdictMatchSerializer(SimilarClaimSerializer):
+    verdict_id = serializers.IntegerField(help_text="The published verdict on the matched claim.")
+    verdict_url = serializers.URLField(help_text="Its public page.")
+    rating = serializers.CharField()
+
+
+class VerdictMatchView(ConsumerView):
+    @extend_schema(
+        operation_id="verdicts_match", parameters=[SimilarQuerySerializer], responses=VerdictMatchSerializer(many=True)
+    )
+    def get(self, request) -> Response:
+        """Published verdicts on claims that say what ``text`` says, in other words too, best first."""
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = find_similar(
+            query.validated_data["text"],
+            limit=query.validated_data["limit"],
+            language=query.validated_data.get("language"),
+            published_only=True,
+        )
+        rows = [row for row in matches_as_dicts(found) if "verdict_id" in row]  # a retracted verdict is not shown
+        return Response(rows)
+
+
+class ReuseInput(serializers.Serializer):
+    claim_id = serializers.IntegerField(help_text="The earlier claim whose published verdict this claim reuses.")
+
+
+class VerdictReuseView(DeskView):
+    desk_permission = None  # the draft and submit services check the assignee
+
+    @extend_schema(
+        request=ReuseInput,
+        responses={
+            200: TransitionResultSerializer,
+            409: OpenApiResponse(description="No published verdict to reuse, or the claim is not assigned to you."),
+        },
+    )
+    def post(self, request, pk: int) -> Response:
+        """Submit an earlier claim's published verdict as this claim's verdict, for an editor's approval."""
+        data = _input(ReuseInput, request)
+        claim = verdict_reuse(request.user, pk, data["claim_id"])
+        return Response({"state": claim.status, "claim": _claim_body(request, pk)})
