@@ -240,11 +240,12 @@ FETCH_RECHECK_DAYS = env.float("FETCH_RECHECK_DAYS", default=7.0)
 # --- Claim matching ---------------------------------------------------------------
 # Scores are 0–1 (embedding cosine blended with shared words and figures). At or above the
 # duplicate threshold an earlier claim is linked as a duplicate; between the two, as similar.
-MATCH_DUPLICATE_THRESHOLD = env.float("MATCH_DUPLICATE_THRESHOLD", default=0.8)
-MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.6)
+# The defaults were chosen on the even-numbered half of bench/data/matching_pairs.jsonl (see bench/eval_matching.py).
+MATCH_DUPLICATE_THRESHOLD = env.float("MATCH_DUPLICATE_THRESHOLD", default=0.62)
+MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.45)
 # Texts with fewer content words than this say too little to be called duplicates below the strict threshold.
 MATCH_SHORT_TEXT_WORDS = env.int("MATCH_SHORT_TEXT_WORDS", default=5)
-MATCH_SHORT_DUPLICATE_THRESHOLD = env.float("MATCH_SHORT_DUPLICATE_THRESHOLD", default=0.92)
+MATCH_SHORT_DUPLICATE_THRESHOLD = env.float("MATCH_SHORT_DUPLICATE_THRESHOLD", default=0.85)
 # How many full-text candidates are re-ranked per query (PostgreSQL), or how many claims are scanned (SQLite).
 MATCH_CANDIDATES = env.int("MATCH_CANDIDATES", default=100)
 MATCH_SCAN_LIMIT = env.int("MATCH_SCAN_LIMIT", default=20000)
