@@ -214,13 +214,13 @@ def _candidates_scan(query_vector: np.ndarray, filters: _Filters) -> list[int]:
 
 
 def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
-    """Stored vectors where current; claims not indexed yet (or edited since) are embedded now."""
+    """Stored vectors where current; claims not indexed yet (or edited since) are embedded and stored now."""
     rows = list(rows)
     stored = {
         claim_id: (text_key, vector)
-        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(
-            claim_id__in=[r["id"] for r in rows]
-        ).values_list("claim_id", "text_key", "vector")
+        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(claim_id__in=[r["id"] for r in rows]).values_list(
+            "claim_id", "text_key", "vector"
+        )
     }
     vectors: dict[int, np.ndarray] = {}
     missing = []
@@ -231,9 +231,27 @@ def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
         else:
             missing.append(row)
     if missing:
-        for row, vector in zip(missing, embeddings.embed([row["text"] for row in missing]), strict=True):
+        computed = embeddings.embed([row["text"] for row in missing])
+        for row, vector in zip(missing, computed, strict=True):
             vectors[row["id"]] = vector
+        _vectors_store([(row["id"], row["text_key"], vector) for row, vector in zip(missing, computed, strict=True)])
     return vectors
+
+
+def _vectors_store(items: list[tuple[int, str, np.ndarray]]) -> None:
+    """Upsert vectors; a new or changed text is not matched yet, so the sweep still matches it."""
+    rows = [
+        ClaimEmbedding(
+            claim_id=claim_id, text_key=text_key, model=embeddings.MODEL_NAME, vector=embeddings.to_bytes(vector)
+        )
+        for claim_id, text_key, vector in items
+    ]
+    ClaimEmbedding.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["claim"],
+        update_fields=["text_key", "model", "vector", "matched", "updated_at"],
+    )
 
 
 def claims_index(claim_ids: Iterable[int]) -> int:
@@ -246,22 +264,13 @@ def claims_index(claim_ids: Iterable[int]) -> int:
     if not claims:
         return 0
     vectors = embeddings.embed([text for _, text, _ in claims])
-    rows = [
-        ClaimEmbedding(claim_id=claim_id, text_key=text_key, model=embeddings.MODEL_NAME, vector=embeddings.to_bytes(v))
-        for (claim_id, _, text_key), v in zip(claims, vectors, strict=True)
-    ]
-    ClaimEmbedding.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["claim"],
-        update_fields=["text_key", "model", "vector", "updated_at"],
-    )
-    return len(rows)
+    _vectors_store([(claim_id, text_key, v) for (claim_id, _, text_key), v in zip(claims, vectors, strict=True)])
+    return len(claims)
 
 
 def claim_match(claim_id: int) -> list[ClaimMatch]:
     """Link a claim to the earlier claims it duplicates or resembles, replacing earlier links."""
-    claim = Claim.objects.filter(pk=claim_id).values("id", "text", "language").first()
+    claim = Claim.objects.filter(pk=claim_id).values("id", "text", "text_key", "language").first()
     if claim is None:
         return []
     found = find_similar(claim["text"], limit=MATCHES_KEPT, language=claim["language"], before_claim_id=claim_id)
@@ -273,6 +282,7 @@ def claim_match(claim_id: int) -> list[ClaimMatch]:
     with transaction.atomic():
         ClaimMatch.objects.filter(claim_id=claim_id).delete()
         ClaimMatch.objects.bulk_create(links, ignore_conflicts=True)
+        ClaimEmbedding.objects.filter(claim_id=claim_id, text_key=claim["text_key"]).update(matched=True)
     return links
 
 
@@ -305,13 +315,14 @@ def claims_match_enqueue(claim_ids: Iterable[int]) -> int:
     return sent
 
 
-def claims_unindexed():
-    """Claims with no embedding, or one computed from an older text."""
+def claims_unmatched():
+    """Claims never matched with their current text: no embedding, an older text's, or not matched yet."""
     grace = timezone.now() - timezone.timedelta(seconds=SWEEP_GRACE_SECONDS)
-    return Claim.objects.filter(created_at__lt=grace).exclude(embedding__text_key=F("text_key"))
+    current = Q(embedding__text_key=F("text_key"), embedding__matched=True)
+    return Claim.objects.filter(created_at__lt=grace).exclude(current)
 
 
 def claims_match_sweep() -> int:
     """Queue claims never indexed (lost message, worker killed) or edited since they were indexed."""
-    ids = list(claims_unindexed().order_by("id").values_list("id", flat=True)[:SWEEP_BATCH])
+    ids = list(claims_unmatched().order_by("id").values_list("id", flat=True)[:SWEEP_BATCH])
     return claims_match_enqueue(ids) if ids else 0

@@ -80,6 +80,10 @@ class Migration(migrations.Migration):
                 ),
                 ("model", models.CharField(max_length=64)),
                 ("vector", models.BinaryField(help_text="Unit-length float16 vector.")),
+                (
+                    "matched",
+                    models.BooleanField(default=False, help_text="Matched against earlier claims with this text."),
+                ),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),

@@ -198,7 +198,7 @@ def test_edited_text_is_matched_by_its_new_words(desk):
     assert best("Bees are vanishing from half the farms in Europe").claim_id == claim.pk
     assert all(m.claim_id != claim.pk for m in matching.find_similar("sea levels rose 20 cm since 1900"))
     Claim.objects.filter(pk=claim.pk).update(created_at=claim.created_at - timedelta(minutes=5))
-    assert claim.pk in set(matching.claims_unindexed().values_list("id", flat=True))  # its vector is stale
+    assert claim.pk in set(matching.claims_unmatched().values_list("id", flat=True))  # its vector is stale
     matching.claims_index([claim.pk])
     assert ClaimEmbedding.objects.get(claim=claim).text_key == "x"
 
@@ -220,7 +220,7 @@ def test_claims_match_links_duplicates_and_is_idempotent(desk):
     assert [(link.matched_id, link.kind) for link in links][:1] == [(desk[2].pk, MatchKind.DUPLICATE)]
     assert len({link.matched_id for link in links}) == len(links)
     assert ClaimEmbedding.objects.filter(claim=new).exists()
-    assert new.pk not in set(matching.claims_unindexed().values_list("id", flat=True))
+    assert new.pk not in set(matching.claims_unmatched().values_list("id", flat=True))
 
 
 def test_only_earlier_claims_are_linked(desk):
@@ -261,11 +261,14 @@ def test_nothing_is_queued_before_commit(desk, django_capture_on_commit_callback
 
 
 def test_sweep_queues_claims_whose_message_was_lost(desk, settings):
+    matching.claims_match([claim.pk for claim in desk])
     lost = ClaimFactory(text="The harbour budget doubled in 2024.")
     Claim.objects.filter(pk=lost.pk).update(created_at=lost.created_at - timedelta(minutes=5))
     Claim.objects.filter(pk__in=[c.pk for c in desk]).update(created_at=lost.created_at - timedelta(minutes=5))
     assert matching.claims_match_sweep() == 1
     assert [claim_id for batch in drain_match_messages() for claim_id in batch] == [lost.pk]
+    matching.claims_match([lost.pk])
+    assert matching.claims_match_sweep() == 0  # matched now: nothing left to sweep
 
 
 # --------------------------------------------------------------------------- API

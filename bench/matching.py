@@ -1,0 +1,325 @@
+"""Claim matching latency with 10,000 and with 1,000,000 stored claims on PostgreSQL.
+
+Synthetic claims come from 36 templates filled from large slot vocabularies (places,
+organisations, people, subjects, figures, years), so that, as in a real desk, a few words
+are in many claims and most are rare. Queries restate claims of the same kinds in other
+words and figures, as a new claim arriving at the desk would: each is answered by the
+service behind ``/api/v1/claims/similar/`` (``claims.matching.find_similar``: full-text
+candidates from the GIN index, then embedding re-ranking), called in-process one at a time,
+with its query embedded for real every time.
+
+Stored vectors: embedding a million texts takes about 50 minutes on this machine, so each
+synthetic claim stores the (real) embedding of one of ``--prototypes`` embedded prototype
+texts. What a query costs does not depend on the values of the candidates' vectors (it
+fetches at most ``MATCH_CANDIDATES`` of them and takes dot products); the full-text stage,
+which does depend on the texts, runs on the real texts.
+
+The claims are loaded with COPY, the matching and trigram indexes rebuilt afterwards, and the
+tables analysed, as after a bulk import. Target: p95 at 1,000,000 at most 3 x p95 at 10,000.
+
+    .venv/bin/python bench/matching.py [--small 10000] [--large 1000000] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck_bench_matching")
+
+from common import (
+    DATABASE_URL,
+    ROOT,
+    bench_database,
+    copy_rows,
+    db_connect,
+    latency_summary,
+    log,
+    print_table,
+    write_results,
+)
+
+
+def _split(text: str, separator: str | None = None) -> tuple[str, ...]:
+    return tuple(text.split(separator))
+
+
+PLACES = _split(
+    "France Germany Italy Spain Portugal Poland Sweden Norway Finland Denmark Ireland Scotland Wales England Greece "
+    "Turkey Egypt Nigeria Kenya Ghana Ethiopia Morocco Brazil Argentina Chile Peru Colombia Mexico Canada Australia "
+    "India Pakistan Bangladesh Indonesia Vietnam Thailand Japan Korea China Russia Ukraine Romania Hungary Austria "
+    "Belgium Netherlands Switzerland Croatia Serbia Bulgaria Lithuania Latvia Estonia Iceland Cyprus Malta Tunisia "
+    "Algeria Senegal Uganda Tanzania Zambia Zimbabwe Angola Mozambique Namibia Botswana Ecuador Bolivia Paraguay "
+    "Uruguay Venezuela Cuba Jamaica Haiti Panama Honduras Guatemala Nicaragua Iran Iraq Jordan Lebanon Israel "
+    "Georgia Armenia Azerbaijan Kazakhstan Uzbekistan Mongolia Nepal Bhutan Myanmar Cambodia Laos Malaysia Singapore "
+    "Philippines Taiwan Fiji Samoa Tonga London Paris Berlin Madrid Rome Lisbon Warsaw Vienna Prague Budapest Dublin "
+    "Glasgow Manchester Birmingham Liverpool Leeds Bristol Marseille Lyon Toulouse Nice Hamburg Munich Cologne "
+    "Frankfurt Stuttgart Milan Naples Turin Barcelona Valencia Seville Porto Krakow Gdansk Lagos Nairobi Accra Cairo "
+    "Toronto Vancouver Montreal Sydney Melbourne Brisbane Perth Mumbai Delhi Chennai Kolkata Jakarta Hanoi Bangkok "
+    "Tokyo Osaka Seoul Beijing Shanghai Moscow Kyiv Istanbul Athens Oslo Stockholm Helsinki Copenhagen Amsterdam "
+    "Brussels Zurich Geneva Zagreb Belgrade Sofia Vilnius Riga Tallinn Reykjavik"
+)
+ORGS = _split(
+    "Ministry of Health|Ministry of Finance|Office for National Statistics|central bank|World Bank|IMF|WHO|UNICEF|"
+    "Red Cross|police|fire service|national rail operator|city council|regional government|parliament|supreme court|"
+    "electoral commission|energy regulator|water company|post office|public broadcaster|teachers' union|"
+    "farmers' union|chamber of commerce|airport authority|port authority|housing agency|environment agency|"
+    "food standards agency|tax office|border agency|army|navy|coast guard|university hospital|state railway|"
+    "national lottery|football association|Olympic committee|medicines agency",
+    "|",
+)
+PEOPLE = _split(
+    "Amara Okafor|Lukas Becker|Sofia Rossi|Mateo Garcia|Ines Silva|Piotr Nowak|Elin Larsson|Aoife Byrne|"
+    "Yannis Papadakis|Emre Yilmaz|Nadia Haddad|Kwame Mensah|Wanjiru Kamau|Camila Torres|Diego Fernandez|"
+    "Aarav Sharma|Siti Rahman|Minh Nguyen|Hiroshi Tanaka|Ji-woo Park|Wei Zhang|Olga Ivanova|Taras Kovalenko|"
+    "Andrei Popescu|Zsofia Kovacs|Jan de Vries|Marie Dubois|Hans Muller|Giulia Conti|Carmen Lopez|Joao Santos|"
+    "Anna Kowalska|Lars Hansen|Sean Murphy|Fatima Zahra|Chidi Eze|Grace Njoroge|Lucia Mendez|Rahul Gupta|Mei Lin",
+    "|",
+)
+SUBJECTS = _split(
+    "unemployment|inflation|child poverty|knife crime|burglary|road deaths|hospital waiting times|measles cases|"
+    "obesity|smoking|teen pregnancy|house prices|rents|homelessness|energy bills|petrol prices|food prices|"
+    "carbon emissions|air pollution|plastic waste|recycling|deforestation|rainfall|heatwave deaths|flood damage|"
+    "wildfires|tourism|exports|imports|public debt|the budget deficit|defence spending|foreign aid|immigration|"
+    "asylum applications|birth rates|life expectancy|suicide rates|drug deaths|prison population|school absences|"
+    "university fees|teacher vacancies|nurse shortages|bus journeys|train delays|broadband coverage|cyber attacks|"
+    "fraud|tax evasion|minimum wage|pension age|voter turnout|gun ownership|alcohol deaths|dementia cases|"
+    "cancer survival|vaccination rates|antibiotic resistance|bee populations|fish stocks|water leaks|power cuts",
+    "|",
+)
+UP = ("rose", "increased", "jumped", "climbed", "grew", "soared")
+DOWN = ("fell", "dropped", "declined", "decreased", "slumped")
+TEMPLATES = (
+    "{subject} in {place} {moved} by {pct}% in {year}, according to the {org}.",
+    "The {org} says {subject} in {place} {moved} {pct} percent last year.",
+    "{person} claimed that {subject} in {place} has {moved} every year since {year}.",
+    "{place} spent {money} million on tackling {subject} in {year}.",
+    "{subject} cost {place} {money} million in {year}, the {org} said.",
+    "{person} said {place} has the highest rate of {subject} in Europe.",
+    "According to {person}, {num} people in {place} were affected by {subject} in {year}.",
+    "The {org} recorded {num} cases of {subject} in {place} in {year}.",
+    "{subject} in {place} is at its lowest level since {year}, {person} said.",
+    "{place} has cut funding for the {org} by {pct}% since {year}.",
+    "{person} says the {org} in {place} wasted {money} million in {year}.",
+    "Since {year}, {subject} in {place} has doubled, says the {org}.",
+    "{num} jobs were lost at the {org} in {place} in {year}.",
+    "{place} now has more {subject} than {place2}, {person} claimed.",
+    "The {org} in {place} employs {num} staff, {person} told parliament.",
+    "{subject} in {place} {moved} to {pct}% in {year}, the {org} reported.",
+    "{person}: {subject} {moved} by {pct}% in {place} since {year}.",
+    "In {year}, {place} recorded {num} deaths linked to {subject}.",
+    "{place} will never meet its target on {subject}, {person} said in {year}.",
+    "The {org} found that {pct}% of adults in {place} are affected by {subject}.",
+    "{person} claims {place} spends less on {subject} than any country in Europe.",
+    "A report by the {org} says {subject} in {place} {moved} for the {ordinal} year running.",
+    "{place} imported {num} tonnes of goods linked to {subject} in {year}.",
+    "{subject} has {moved} under the current government in {place}, {person} said.",
+    "More than {num} people in {place} signed a petition about {subject} in {year}.",
+    "The {org} of {place} paid {money} million in fines over {subject} in {year}.",
+    "{person} said {subject} in {place} is {pct}% higher than in {place2}.",
+    "Only {pct}% of schools in {place} report problems with {subject}, says the {org}.",
+    "{place} has {num} fewer police officers than in {year}, {person} claimed.",
+    "{subject} in {place} has not {moved} since {year}, the {org} said.",
+    "The {org} blamed {subject} for {num} hospital admissions in {place} in {year}.",
+    "{person} posted that {subject} in {place} {moved} {pct}% after the new law of {year}.",
+    "{place} ranks {ordinal} in the world for {subject}, according to the {org}.",
+    "Half of all {subject} cases in {place} happen in the capital, {person} said.",
+    "The {org} in {place} received {money} million to fight {subject} in {year}.",
+    "{num} households in {place} were hit by {subject} in {year}, the {org} estimates.",
+)
+REWORDINGS = (
+    "{place}: {subject} {moved} {pct} per cent in {year} says {org}",
+    "{org} figures show {subject} {moved} by {pct} percent in {place} during {year}",
+    "is it true that {subject} in {place} {moved} {pct}% in {year}?",
+    "{person} says {place} spent {money}m on {subject} in {year}",
+    "{subject} in {place} cost {money} million pounds in {year} according to {org}",
+    "{person}: {place} has Europe's worst {subject} rate",
+    "{num} people in {place} hit by {subject} in {year}, {person} says",
+    "{subject} in {place} lowest since {year} - {person}",
+    "{org} budget in {place} cut {pct} percent since {year}",
+    "{place} {subject} has doubled since {year} according to {org}",
+)
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "tenth")
+
+
+def fill(template: str, rng: random.Random) -> str:
+    values = {
+        "place": rng.choice(PLACES),
+        "place2": rng.choice(PLACES),
+        "org": rng.choice(ORGS),
+        "person": rng.choice(PEOPLE),
+        "subject": rng.choice(SUBJECTS),
+        "moved": rng.choice(UP + DOWN),
+        "pct": rng.choice([rng.randint(1, 60), round(rng.uniform(0.5, 30), 1)]),
+        "year": rng.randint(1990, 2025),
+        "money": rng.choice([rng.randint(2, 900), round(rng.uniform(1, 99), 1)]),
+        "num": f"{rng.randint(100, 900_000):,}",
+        "ordinal": rng.choice(ORDINALS),
+    }
+    text = template.format(**values)
+    return text[0].upper() + text[1:]
+
+
+def synthetic_texts(count: int, seed: int, seen: set[str]) -> list[str]:
+    """``count`` distinct claim texts (by text key) not in ``seen``; ``seen`` is updated."""
+    from claims.normalize import claim_text_key
+
+    rng = random.Random(seed)
+    texts: list[str] = []
+    while len(texts) < count:
+        text = fill(rng.choice(TEMPLATES), rng)
+        key = claim_text_key(text)
+        if key not in seen:
+            seen.add(key)
+            texts.append(text)
+    return texts
+
+
+def load(conn, texts: list[str], first_id: int, prototype_vectors: list[bytes]) -> None:
+    """COPY claims and their (prototype) vectors with explicit ids."""
+    from claims.normalize import claim_text_key
+
+    now = datetime.now(UTC)
+    claim_rows = (
+        (first_id + i, text, claim_text_key(text), "", "", "en", 1, "api", "new", now, now)
+        for i, text in enumerate(texts)
+    )
+    copy_rows(
+        conn,
+        "claims_claim",
+        ("id", "text", "text_key", "claimant", "appeared_at", "language", "priority", "channel", "status",
+         "created_at", "updated_at"),
+        claim_rows,
+    )  # fmt: skip
+    vector_rows = (
+        (
+            first_id + i,
+            claim_text_key(text),
+            "all-MiniLM-L6-v2",
+            prototype_vectors[(first_id + i) % len(prototype_vectors)],
+            now,
+        )
+        for i, text in enumerate(texts)
+    )
+    columns = ("claim_id", "text_key", "model", "vector", "matched", "updated_at")
+    copy_rows(conn, "claims_claimembedding", columns, vector_rows)
+
+
+INDEXES = {
+    "claim_match_vector": "CREATE INDEX claim_match_vector ON claims_claim USING gin (match_vector)",
+    "claim_text_trgm": "CREATE INDEX claim_text_trgm ON claims_claim USING gin (UPPER(text) gin_trgm_ops)",
+    "claim_claimant_trgm": "CREATE INDEX claim_claimant_trgm ON claims_claim USING gin (UPPER(claimant) gin_trgm_ops)",
+}
+
+
+def bulk_load(conn, texts: list[str], first_id: int, prototype_vectors: list[bytes]) -> float:
+    """Drop the GIN indexes, COPY, rebuild them and analyse: a bulk import as an operator would run it."""
+    started = time.perf_counter()
+    for name in INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    load(conn, texts, first_id, prototype_vectors)
+    conn.execute("SET maintenance_work_mem = '512MB'")
+    for statement in INDEXES.values():
+        conn.execute(statement)
+    conn.execute("SELECT setval(pg_get_serial_sequence('claims_claim', 'id'), (SELECT max(id) FROM claims_claim))")
+    conn.execute("VACUUM ANALYZE claims_claim")
+    conn.execute("VACUUM ANALYZE claims_claimembedding")
+    return time.perf_counter() - started
+
+
+def queries(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [fill(rng.choice(REWORDINGS), rng) for _ in range(count)]
+
+
+def measure(texts: list[str], warmup: int) -> dict:
+    from django.db import connection
+
+    from claims.matching import find_similar
+
+    connection.close()  # a fresh connection: plans and caches see the new data
+    latencies, found = [], 0
+    for i, text in enumerate(texts):
+        began = time.perf_counter()
+        result = find_similar(text, limit=10)
+        elapsed = time.perf_counter() - began
+        if i >= warmup:
+            latencies.append(elapsed)
+            found += bool(result)
+    summary = latency_summary(latencies, sum(latencies))
+    summary["queries_with_a_match"] = found
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--prototypes", type=int, default=5_000)
+    args = parser.parse_args()
+
+    with bench_database():
+        os.environ["DATABASE_URL"] = DATABASE_URL
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+        os.environ.setdefault("CELERY_BROKER_URL", "memory://localhost/")
+        os.environ.setdefault("DATABASE_POOL", "false")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from claims import embeddings
+
+        seen: set[str] = set()
+        log(f"embedding {args.prototypes} prototype claims")
+        prototypes = synthetic_texts(args.prototypes, seed=99, seen=set())
+        started = time.perf_counter()
+        prototype_vectors = [embeddings.to_bytes(v) for v in embeddings.embed(prototypes)]
+        embed_rate = args.prototypes / (time.perf_counter() - started)
+        the_queries = queries(args.queries + args.warmup, seed=7)
+        conn = db_connect()
+        results: dict = {"queries": args.queries, "embedding_texts_per_s": round(embed_rate, 1)}
+
+        log(f"loading {args.small:,} claims")
+        small_texts = synthetic_texts(args.small, seed=1, seen=seen)
+        results["small_load_s"] = round(bulk_load(conn, small_texts, 1, prototype_vectors), 1)
+        log("measuring")
+        results["small"] = {"claims": args.small, **measure(the_queries, args.warmup)}
+
+        extra = args.large - args.small
+        log(f"loading {extra:,} more claims")
+        large_texts = synthetic_texts(extra, seed=2, seen=seen)
+        results["large_load_s"] = round(bulk_load(conn, large_texts, args.small + 1, prototype_vectors), 1)
+        del large_texts
+        log("measuring")
+        results["large"] = {"claims": args.large, **measure(the_queries, args.warmup)}
+        results["p95_ratio"] = round(results["large"]["p95_ms"] / results["small"]["p95_ms"], 2)
+        conn.close()
+
+    rows = []
+    for size in ("small", "large"):
+        r = results[size]
+        rows.append(
+            (
+                f"{r['claims']:,} claims",
+                f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms; "
+                f"{r['queries_with_a_match']}/{args.queries} queries found a similar claim",
+            )
+        )
+    rows.append(("p95 large / p95 small", f"{results['p95_ratio']} (target <= 3)"))
+    rows.append(("bulk loads", f"{results['small_load_s']} s and {results['large_load_s']} s"))
+    rows.append(("embedding throughput", f"{results['embedding_texts_per_s']} texts/s (batches, one thread)"))
+    print_table("Claim matching latency (find_similar, in-process, one query at a time)", rows)
+    path = write_results("matching", results)
+    log(f"figures written to {path}")
+
+
+if __name__ == "__main__":
+    main()
