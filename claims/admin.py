@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from claims import archive
-from claims.models import ApiKey, Citation, Claim, FetchAttempt, Snapshot, Source, Tag
+from claims.models import ApiKey, Article, ArticleCandidate, Citation, Claim, FetchAttempt, Snapshot, Source, Tag
 from claims.services import InvalidInput, api_key_create, api_key_revoke, api_key_validate, error_messages
 from claims.validation import ClaimInput
 
@@ -172,3 +172,46 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(key)
         self.message_user(request, f"{queryset.count()} key(s) revoked.")
+
+
+class ArticleCandidateInline(admin.TabularInline):
+    model = ArticleCandidate
+    extra = 0
+    fields = ["position", "paragraph", "sentence", "score", "speaker", "status", "claim"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["position"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    """Articles are submitted and decided through the desk pages or the API; the admin shows them."""
+
+    list_display = ["id", "title", "outlet", "published_date", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "url", "outlet"]
+    readonly_fields = [
+        "url",
+        "final_url",
+        "body_format",
+        "title",
+        "author",
+        "outlet",
+        "published_date",
+        "language",
+        "status",
+        "error",
+        "attempts",
+        "submitted_by",
+        "submitted_by_key",
+        "created_at",
+        "processed_at",
+    ]
+    fields = readonly_fields
+    inlines = [ArticleCandidateInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False

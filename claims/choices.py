@@ -57,3 +57,16 @@ class MatchKind(models.TextChoices):
 
     DUPLICATE = "duplicate", "Duplicate"
     SIMILAR = "similar", "Similar"
+
+
+class ArticleStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"

@@ -8,10 +8,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
 import htmldate
+import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
+from lxml import etree
 
 logger = logging.getLogger(__name__)
 
@@ -82,16 +85,15 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def extract_html(html: str, url: str | None = None) -> ExtractedDocument:
-    doc = None
-    try:
-        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    except Exception:  # trafilatura raises a variety of parser errors on hostile pages
-        logger.warning("trafilatura failed on %s", url, exc_info=True)
+def _title(doc, html: str) -> str:
     title = (doc.title if doc else None) or ""
     if not title:
         match = _TITLE_RE.search(html.encode("utf-8", errors="ignore")[:200_000])
         title = match.group(1).decode("utf-8", errors="replace").strip() if match else ""
+    return " ".join(title.split())[:1000]
+
+
+def _published(doc, html: str, url: str | None) -> date | None:
     published = None
     try:
         published = _parse_date(htmldate.find_date(html, url=url, outputformat="%Y-%m-%d"))
@@ -99,11 +101,129 @@ def extract_html(html: str, url: str | None = None) -> ExtractedDocument:
         logger.warning("htmldate failed on %s", url, exc_info=True)
     if published is None and doc is not None:
         published = _parse_date(doc.date)
+    return published
+
+
+def extract_html(html: str, url: str | None = None) -> ExtractedDocument:
+    doc = None
+    try:
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    except Exception:  # trafilatura raises a variety of parser errors on hostile pages
+        logger.warning("trafilatura failed on %s", url, exc_info=True)
     return ExtractedDocument(
-        title=" ".join(title.split())[:1000],
+        title=_title(doc, html),
         author=((doc.author if doc else None) or "")[:1000],
-        published_date=published,
+        published_date=_published(doc, html, url),
         text=((doc.text if doc else None) or "")[:MAX_TEXT_CHARS],
+    )
+
+
+@dataclass(frozen=True)
+class ArticleParagraph:
+    text: str
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """An article's metadata and main text as paragraphs, each with the links it holds."""
+
+    title: str = ""
+    author: str = ""
+    outlet: str = ""
+    published_date: date | None = None
+    language: str = ""
+    paragraphs: tuple[ArticleParagraph, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(paragraph.text for paragraph in self.paragraphs)
+
+
+# Blocks of trafilatura's XML body that hold running text; the innermost ones are paragraphs.
+_TEXT_BLOCKS = frozenset({"p", "head", "item", "quote", "cell"})
+_HTML_LANG_RE = re.compile(r"""<html[^>]*?\slang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)""", re.IGNORECASE)
+
+
+def _is_absolute_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _paragraphs(body) -> tuple[ArticleParagraph, ...]:
+    """Innermost text blocks of trafilatura's body, with the absolute http(s) targets of their links."""
+    if body is None:
+        return ()
+    for line_break in body.iter("lb"):
+        line_break.tail = " " + (line_break.tail or "")
+    paragraphs = []
+    size = 0
+    for element in body.iter(*_TEXT_BLOCKS):
+        if any(child is not element for child in element.iter(*_TEXT_BLOCKS)):
+            continue  # a quote or list holding paragraphs: its children are the paragraphs
+        text = " ".join("".join(element.itertext()).split())
+        if not text:
+            continue
+        links: dict[str, None] = {}
+        for ref in element.iter("ref"):
+            target = (ref.get("target") or "").strip()
+            if _is_absolute_http(target):
+                links.setdefault(target, None)
+        paragraphs.append(ArticleParagraph(text=text, links=tuple(links)))
+        size += len(text) + 2
+        if size > MAX_TEXT_CHARS:
+            break
+    return tuple(paragraphs)
+
+
+# Class or id words of page furniture that trafilatura may keep inside an article: consent
+# banners, paywall prompts, newsletter boxes. Their sentences must not become candidate claims.
+_FURNITURE_WORDS = frozenset(
+    {"cookie", "cookies", "consent", "gdpr", "paywall", "regwall", "subscribe", "subscription", "newsletter"}
+)
+_WORD_SPLIT_RE = re.compile(r"[\s_-]+")
+_KEPT_CONTAINERS = frozenset({"html", "body", "main", "article"})
+
+
+def _without_furniture(html: str):
+    """The page as an lxml tree minus consent, paywall and newsletter boxes; the text itself if unparsable."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, etree.ParserError):
+        return html
+    doomed = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in _KEPT_CONTAINERS:
+            continue
+        words = _WORD_SPLIT_RE.split(f"{element.get('class', '')} {element.get('id', '')}".lower())
+        if _FURNITURE_WORDS.intersection(words) or element.get("data-paywall") is not None:
+            doomed.append(element)
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return tree
+
+
+def extract_article_html(html: str, url: str | None = None) -> ExtractedArticle:
+    """Like ``extract_html``, plus the outlet, the page language and paragraphs with their links."""
+    doc = None
+    try:
+        doc = trafilatura.bare_extraction(
+            _without_furniture(html), url=url, with_metadata=True, include_comments=False, include_links=True
+        )
+    except Exception:  # trafilatura raises a variety of parser errors on hostile pages
+        logger.warning("trafilatura failed on %s", url, exc_info=True)
+    lang = _HTML_LANG_RE.search(html[:20_000])
+    return ExtractedArticle(
+        title=_title(doc, html),
+        author=((doc.author if doc else None) or "")[:1000],
+        outlet=((doc.sitename if doc else None) or "")[:1000],
+        published_date=_published(doc, html, url),
+        language=lang.group(1) if lang else ((doc.language if doc else None) or ""),
+        paragraphs=_paragraphs(doc.body if doc else None),
     )
 
 

@@ -8,7 +8,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from claims.choices import AttemptOutcome, Channel, ClaimStatus, FetchStatus, MatchKind, Priority
+from claims.choices import (
+    ArticleStatus,
+    AttemptOutcome,
+    CandidateStatus,
+    Channel,
+    ClaimStatus,
+    FetchStatus,
+    MatchKind,
+    Priority,
+)
 
 
 class Tag(models.Model):
@@ -250,6 +259,7 @@ class ClaimEmbedding(models.Model):
     text_key = models.CharField(max_length=64, help_text="The claim's text_key when the vector was computed.")
     model = models.CharField(max_length=64)
     vector = models.BinaryField(help_text="Unit-length float16 vector.")
+    matched = models.BooleanField(default=False, help_text="Matched against earlier claims with this text.")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -275,3 +285,71 @@ class ClaimMatch(models.Model):
 
     def __str__(self) -> str:
         return f"claim {self.claim_id} {self.kind} of {self.matched_id} ({self.score:.2f})"
+
+
+class Article(models.Model):
+    """A page or text submitted so that its check-worthy sentences become candidate claims."""
+
+    url = models.TextField(blank=True, help_text="Where the article appeared (fetched when no body was sent).")
+    final_url = models.TextField(blank=True, help_text="The URL that answered, after redirects.")
+    body = models.TextField(blank=True, help_text="The HTML or text as submitted (empty for a fetched URL).")
+    body_format = models.CharField(max_length=8, blank=True, help_text="html, text, or empty when fetched.")
+    requested_language = models.CharField(max_length=35, blank=True)
+    title = models.TextField(blank=True)
+    author = models.TextField(blank=True)
+    outlet = models.TextField(blank=True)
+    published_date = models.DateField(null=True, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_articles"
+    )
+    submitted_by_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_articles"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title or self.url or f"article {self.pk}"
+
+
+class ArticleCandidate(models.Model):
+    """One sentence of an article with its check-worthiness; accepting it makes it a claim."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="candidates")
+    position = models.PositiveIntegerField(help_text="Order of the sentence in the article, from 0.")
+    paragraph = models.PositiveIntegerField(help_text="Index of its paragraph, from 0.")
+    sentence = models.TextField()
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    speaker = models.CharField(max_length=255, blank=True)
+    links = models.JSONField(default=list, help_text="Absolute http(s) links of the sentence's paragraph.")
+    matches = models.JSONField(default=list, help_text="Similar claims already in the desk, when scored.")
+    status = models.CharField(max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.OPEN)
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="article_candidates"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-score", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="candidate_unique_article_position")
+        ]
+        indexes = [models.Index(fields=["article", "-score"], name="candidate_article_score_idx")]
+
+    def __str__(self) -> str:
+        return self.sentence[:80]

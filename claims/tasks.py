@@ -9,7 +9,7 @@ published (broker down), the source stays ``pending`` with its
 
 from celery import shared_task
 
-from claims import archive, idempotency, matching
+from claims import archive, articles, idempotency, matching
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -43,3 +43,16 @@ def match_claims(claim_ids: list[int]) -> int:
 @shared_task(ignore_result=True)
 def claims_match_sweep() -> int:
     return matching.claims_match_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def process_article(article_id: int) -> str:
+    outcome = articles.article_process(article_id)
+    if outcome.retry_in is not None:
+        articles.articles_enqueue([article_id], countdown=outcome.retry_in)
+    return outcome.outcome
+
+
+@shared_task(ignore_result=True)
+def articles_sweep() -> int:
+    return articles.articles_sweep()

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from claims import views
+from claims import article_views, views
 
 app_name = "claims"
 
@@ -11,6 +11,19 @@ urlpatterns = [
     path("claims/", views.claim_list, name="list"),
     path("claims/new/", views.claim_new, name="new"),
     path("claims/<int:pk>/", views.claim_detail, name="detail"),
+    path("articles/", article_views.article_list, name="articles"),
+    path("articles/new/", article_views.article_new, name="article-new"),
+    path("articles/<int:pk>/", article_views.article_detail, name="article"),
+    path(
+        "articles/<int:pk>/candidates/<int:cid>/accept/",
+        article_views.candidate_accept_view,
+        name="candidate-accept",
+    ),
+    path(
+        "articles/<int:pk>/candidates/<int:cid>/dismiss/",
+        article_views.candidate_dismiss_view,
+        name="candidate-dismiss",
+    ),
 ]
 
 auth_urlpatterns = [

@@ -174,6 +174,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.choices.ClaimStatus",
         "FetchStatusEnum": "claims.choices.FetchStatus",
+        "ArticleStatusEnum": "claims.choices.ArticleStatus",
+        "CandidateStatusEnum": "claims.choices.CandidateStatus",
+        "MatchKindEnum": "claims.choices.MatchKind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }
@@ -261,6 +264,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.tasks.sources_recheck_due",
         "schedule": 3600.0,
         "options": {"expires": 3600.0},
+    },
+    "sweep-stuck-articles": {
+        "task": "claims.tasks.articles_sweep",
+        "schedule": FETCH_SWEEP_SECONDS,
+        "options": {"expires": max(FETCH_SWEEP_SECONDS, 1.0)},
     },
     "index-unmatched-claims": {
         "task": "claims.tasks.claims_match_sweep",

@@ -1,5 +1,7 @@
 """factory_boy factories for the claims app."""
 
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -46,3 +48,32 @@ class CitationFactory(factory.django.DjangoModelFactory):
 
     claim = factory.SubFactory(ClaimFactory)
     source = factory.SubFactory(SourceFactory)
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A read article (status ready); add candidates with ArticleCandidateFactory."""
+
+    class Meta:
+        model = "claims.Article"
+
+    url = factory.Sequence(lambda n: f"https://herald.example/news/{n}")
+    final_url = factory.LazyAttribute(lambda a: a.url)
+    title = "Port traffic fell by a fifth last year"
+    author = "Priya Raman"
+    outlet = "The Harbour Herald"
+    published_date = datetime.date(2024, 5, 2)
+    language = "en"
+    status = "ready"
+
+
+class ArticleCandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "claims.ArticleCandidate"
+
+    article = factory.SubFactory(ArticleFactory)
+    position = factory.Sequence(lambda n: n)
+    paragraph = 0
+    sentence = factory.Sequence(lambda n: f"Container traffic fell by {n + 10} percent in 2023.")
+    score = 0.8
+    reasons = factory.LazyFunction(lambda: [{"code": "quantity", "weight": 1.2, "detail": "percent"}])
+    links = factory.LazyFunction(list)
