@@ -2,8 +2,9 @@
 
 Synthetic claims come from 36 templates filled from large slot vocabularies (places,
 organisations, people, subjects, figures, years), so that, as in a real desk, a few words
-are in many claims and most are rare. Queries restate claims of the same kinds in other
-words and figures, as a new claim arriving at the desk would: each is answered by the
+are in many claims and most are rare. Half the queries restate a stored claim as a social
+media post would (casing, figures written out, attribution dropped), half are new claims of
+the same kinds worded another way, as claims arriving at the desk are: each is answered by the
 service behind ``/api/v1/claims/similar/`` (``claims.matching.find_similar``: full-text
 candidates from the GIN index, then embedding re-ranking), called in-process one at a time,
 with its query embedded for real every time.
@@ -203,6 +204,7 @@ def load(conn, texts: list[str], first_id: int, prototype_vectors: list[bytes]) 
             claim_text_key(text),
             "all-MiniLM-L6-v2",
             prototype_vectors[(first_id + i) % len(prototype_vectors)],
+            True,
             now,
         )
         for i, text in enumerate(texts)
@@ -233,9 +235,20 @@ def bulk_load(conn, texts: list[str], first_id: int, prototype_vectors: list[byt
     return time.perf_counter() - started
 
 
-def queries(count: int, seed: int) -> list[str]:
+def restate(text: str, rng: random.Random) -> str:
+    """A stored claim as someone else would post it: other casing, figures written out, attribution dropped."""
+    text = text.rstrip(".").replace("%", " percent").replace(" million", "m")
+    for verb, other in (("rose", "went up"), ("fell", "went down"), ("increased", "rose"), ("said", "says")):
+        text = text.replace(f" {verb} ", f" {other} ")
+    if ", according to" in text:
+        text = text.split(", according to")[0]
+    return rng.choice([text.lower(), text.upper(), f"BREAKING: {text}!!", f"{text} #factcheck"])
+
+
+def queries(count: int, seed: int, stored: list[str]) -> list[str]:
+    """Half restate claims stored at both sizes, half are new claims of the same kinds."""
     rng = random.Random(seed)
-    return [fill(rng.choice(REWORDINGS), rng) for _ in range(count)]
+    return [restate(rng.choice(stored), rng) if n % 2 else fill(rng.choice(REWORDINGS), rng) for n in range(count)]
 
 
 def measure(texts: list[str], warmup: int) -> dict:
@@ -283,12 +296,12 @@ def main() -> None:
         started = time.perf_counter()
         prototype_vectors = [embeddings.to_bytes(v) for v in embeddings.embed(prototypes)]
         embed_rate = args.prototypes / (time.perf_counter() - started)
-        the_queries = queries(args.queries + args.warmup, seed=7)
         conn = db_connect()
         results: dict = {"queries": args.queries, "embedding_texts_per_s": round(embed_rate, 1)}
 
         log(f"loading {args.small:,} claims")
         small_texts = synthetic_texts(args.small, seed=1, seen=seen)
+        the_queries = queries(args.queries + args.warmup, seed=7, stored=small_texts)
         results["small_load_s"] = round(bulk_load(conn, small_texts, 1, prototype_vectors), 1)
         log("measuring")
         results["small"] = {"claims": args.small, **measure(the_queries, args.warmup)}

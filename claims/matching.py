@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -170,8 +172,81 @@ def find_similar(
     return found[:limit]
 
 
+@dataclass
+class _LexemeStats:
+    """How common each word is among claims, from PostgreSQL's own statistics (refreshed by ANALYZE)."""
+
+    claims: float = 0.0
+    frequencies: dict[str, float] = field(default_factory=dict)
+    rare: float = 0.0  # the frequency of a word too rare to be listed
+    loaded_at: float = float("-inf")
+
+
+_stats = _LexemeStats()
+_stats_lock = threading.Lock()
+STATS_SECONDS = 300
+# Words in more than this share of claims are never looked up, even in pairs: reading their index entries costs
+# more than they narrow the search.
+PAIR_WORD_MAX_FREQUENCY = 0.02
+
+
+def _lexeme_stats() -> _LexemeStats:
+    global _stats
+    if time.monotonic() - _stats.loaded_at < STATS_SECONDS:
+        return _stats
+    with _stats_lock, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs"
+            " FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'match_vector'"
+            " AND s.schemaname = current_schema() WHERE c.relname = 'claims_claim' AND c.relkind = 'r'"
+        )
+        row = cursor.fetchone()
+        claims, words, freqs = (row or (0.0, None, None))[:3]
+        frequencies = dict(zip(words or [], freqs or [], strict=False))
+        rare = min(frequencies.values(), default=0.0) / 2
+        _stats = _LexemeStats(max(float(claims or 0), 0.0), frequencies, rare, time.monotonic())
+    return _stats
+
+
+def _tsquery(lexemes: Iterable[str], operator: str = " | ") -> str:
+    return operator.join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
+
+
+def _candidate_query(lexemes: list[str]) -> str:
+    """Words to look claims up by, rarest first, within a budget of rows the index hands back.
+
+    A word found in a tenth of all claims finds nothing in particular and costs a tenth of the
+    table to rank: the rarest words (names, places, figures) go in while their estimated rows
+    fit ``MATCH_CANDIDATE_ROWS``; pairs of the commoner words that remain must occur together,
+    and the commonest words are left to the ranking.
+    On a small desk every word fits, so every claim sharing a word is a candidate.
+    """
+    stats = _lexeme_stats()
+    budget = settings.MATCH_CANDIDATE_ROWS
+    by_rarity = sorted(lexemes, key=lambda lexeme: (stats.frequencies.get(lexeme, stats.rare), lexeme))
+    chosen, spent = [], 0.0
+    for lexeme in by_rarity:
+        rows = stats.frequencies.get(lexeme, stats.rare) * stats.claims
+        if chosen and spent + rows > budget:
+            break
+        chosen.append(lexeme)
+        spent += rows
+    rest = [
+        lexeme
+        for lexeme in by_rarity
+        if lexeme not in chosen and stats.frequencies.get(lexeme, stats.rare) <= PAIR_WORD_MAX_FREQUENCY
+    ][:5]
+    pairs = [
+        f"({_tsquery([a, b], ' & ')})"
+        for i, a in enumerate(rest)
+        for b in rest[i + 1 :]
+        if stats.frequencies.get(a, stats.rare) * stats.frequencies.get(b, stats.rare) * stats.claims <= budget
+    ]
+    return " | ".join([_tsquery(chosen), *pairs])
+
+
 def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> list[int]:
-    """The claims sharing most words with ``text`` by the full-text index (PostgreSQL)."""
+    """The claims sharing the most (and the rarest) words with ``text``, from the GIN index (PostgreSQL)."""
     config = ts_config(language)
     with connection.cursor() as cursor:
         cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [config, text])
@@ -179,20 +254,22 @@ def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> 
     if not lexemes:
         return []
     lexemes = sorted(lexemes, key=len, reverse=True)[:MAX_QUERY_TERMS]
-    query = " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
     with connection.cursor() as cursor:
+        # The inner LIMIT bounds the ranking work whatever the estimates said.
         cursor.execute(
-            "SELECT id FROM claims_claim WHERE match_vector @@ %(query)s::tsquery"
+            "SELECT id FROM (SELECT id, match_vector FROM claims_claim WHERE match_vector @@ %(lookup)s::tsquery"
             " AND (%(exclude)s::bigint IS NULL OR id <> %(exclude)s)"
             " AND (%(before)s::bigint IS NULL OR id < %(before)s)"
-            " AND (NOT %(published)s OR status = %(status)s)"
-            " ORDER BY ts_rank_cd(match_vector, %(query)s::tsquery) DESC, id DESC LIMIT %(limit)s",
+            " AND (NOT %(published)s OR status = %(status)s) LIMIT %(rows)s) AS found"
+            " ORDER BY ts_rank(match_vector, %(rank)s::tsquery) DESC, id DESC LIMIT %(limit)s",
             {
-                "query": query,
+                "lookup": _candidate_query(lexemes),
+                "rank": _tsquery(lexemes),
                 "exclude": filters.exclude_claim_id,
                 "before": filters.before_claim_id,
                 "published": filters.published_only,
                 "status": ClaimStatus.PUBLISHED.value,
+                "rows": settings.MATCH_CANDIDATE_ROWS * 2,
                 "limit": settings.MATCH_CANDIDATES,
             },
         )
@@ -218,9 +295,9 @@ def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
     rows = list(rows)
     stored = {
         claim_id: (text_key, vector)
-        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(claim_id__in=[r["id"] for r in rows]).values_list(
-            "claim_id", "text_key", "vector"
-        )
+        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(
+            claim_id__in=[r["id"] for r in rows]
+        ).values_list("claim_id", "text_key", "vector")
     }
     vectors: dict[int, np.ndarray] = {}
     missing = []

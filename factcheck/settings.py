@@ -252,6 +252,8 @@ MATCH_SHORT_DUPLICATE_THRESHOLD = env.float("MATCH_SHORT_DUPLICATE_THRESHOLD", d
 # How many full-text candidates are re-ranked per query (PostgreSQL), or how many claims are scanned (SQLite).
 MATCH_CANDIDATES = env.int("MATCH_CANDIDATES", default=100)
 MATCH_SCAN_LIMIT = env.int("MATCH_SCAN_LIMIT", default=20000)
+# At most this many claims (estimated from PostgreSQL's word statistics) are looked up per query before ranking.
+MATCH_CANDIDATE_ROWS = env.int("MATCH_CANDIDATE_ROWS", default=2000)
 
 # The fetch entries expire with their period: after an outage workers run one sweep, not a backlog of them.
 CELERY_BEAT_SCHEDULE = {
