@@ -108,7 +108,7 @@ def _word_numbers(words: list[str]) -> list[Decimal]:
             continue
         if current is not None or total:
             found.append(total + (current or Decimal(0)))
-        current, total = (_FRACTIONS[word] if word in _FRACTIONS else None), Decimal(0)
+        current, total = _FRACTIONS.get(word), Decimal(0)
     return found
 
 
