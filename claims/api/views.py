@@ -148,7 +148,11 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         }
         return Response(body)
 
-    @extend_schema(parameters=[SimilarQuerySerializer], responses=SimilarClaimSerializer(many=True))
+    @extend_schema(
+        operation_id="claims_similar_to_text",
+        parameters=[SimilarQuerySerializer],
+        responses=SimilarClaimSerializer(many=True),
+    )
     @action(detail=False, methods=["get"], url_path="similar")
     def similar_to_text(self, request) -> Response:
         """Claims already in the desk that say what ``text`` says, in other words too, best first."""
@@ -162,6 +166,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(matches_as_dicts(found))
 
     @extend_schema(
+        operation_id="claims_similar",
         parameters=[OpenApiParameter("limit", int, description="1–50, default 10.")],
         responses=SimilarClaimSerializer(many=True),
     )
