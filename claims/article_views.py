@@ -19,7 +19,7 @@ from claims.articles import (
     candidate_accept,
     candidate_dismiss,
 )
-from claims.checkworthiness import CHECKWORTHY_THRESHOLD
+from claims.checkworthiness import CHECKWORTHY_THRESHOLD, REASON_LABELS
 from claims.choices import ArticleStatus
 from claims.models import Article, ArticleCandidate
 from claims.services import InvalidInput
@@ -29,6 +29,8 @@ from claims.views import staff_member_required
 REFRESH_SECONDS = 2
 
 
+# The scorer's reason codes (``claims.checkworthiness``) in an editor's words; a bare "24 million euros" says
+# what fired, not why it counts.
 class ArticleForm(forms.Form):
     """What the page sends to ``article_submit``; the rules are the service's."""
 
@@ -77,6 +79,11 @@ def article_new(request: HttpRequest) -> HttpResponse:
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
     candidates = list(article.candidates.select_related("claim").order_by("position"))
+    for candidate in candidates:
+        candidate.reason_rows = [
+            {**reason, "label": REASON_LABELS.get(reason.get("code", ""), reason.get("code", ""))}
+            for reason in candidate.reasons
+        ]
     paragraphs = [list(sentences) for _, sentences in groupby(candidates, key=lambda c: c.paragraph)]
     ranked = sorted((c for c in candidates if c.score >= CHECKWORTHY_THRESHOLD), key=lambda c: (-c.score, c.position))
     busy = article.status in (ArticleStatus.PENDING, ArticleStatus.PROCESSING)

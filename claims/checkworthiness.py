@@ -681,3 +681,23 @@ def _negative_cues(text: str, p: _Patterns) -> list[Reason]:
 def score_sentences(sentences: Iterable[str], language: str = "en") -> list[Worthiness]:
     """Score many sentences of one language, in order."""
     return [score_sentence(sentence, language) for sentence in sentences]
+
+
+# How a reason reads on a page ("figure 4.2 percent (+1.6)").
+REASON_LABELS = {
+    "quantity": "figure",
+    "date": "date",
+    "entity": "named",
+    "attribution": "attributed",
+    "comparison": "comparison",
+    "causal": "cause",
+    "event": "event",
+    "opinion": "opinion",
+    "question": "question",
+    "prediction": "prediction",
+    "hedge": "hedge",
+    "call_to_action": "call to action",
+    "boilerplate": "boilerplate",
+    "too_short": "too short",
+    "too_long": "too long",
+}
