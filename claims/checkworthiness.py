@@ -371,6 +371,10 @@ def _words(pattern_words: str, flags: int = re.IGNORECASE) -> re.Pattern:
     return re.compile(rf"(?<![\w'’-])(?:{_alternation(pattern_words)})(?![\w'’-])", flags)
 
 
+# Words after "said" that never start a speaker's title ("said that Anna...", "said on Monday...").
+_TITLE_STOP = "that|which|in|on|at|to|it|this|yesterday|today|during|after|before|when|while|last|on|by|with|for|from|about|into|que|dass"
+
+
 @lru_cache(maxsize=16)
 def _patterns(language: str) -> _Patterns:
     lex = _LEXICONS.get(language, _EN)
@@ -400,7 +404,11 @@ def _patterns(language: str) -> _Patterns:
         speaker_before=re.compile(
             rf"(?<![\w'’-]){speaker}{appositive}\s+(?:has\s+|had\s+|have\s+)?(?:{verbs})(?![\w'’-])"
         ),
-        speaker_after=re.compile(rf"(?<![\w'’-])(?:{verbs})(?:-t-(?:il|elle))?\s+(?P<speaker>{name}|{role})"),
+        # "said Anna Berg", "said the minister", and "said police chief Anna Berg" (a lower-case title before a name)
+        speaker_after=re.compile(
+            rf"(?<![\w'’-])(?:{verbs})(?:-t-(?:il|elle))?\s+"
+            rf"(?P<speaker>{name}|{role}|(?!(?i:{_TITLE_STOP})\b){lower}(?:\s+{lower}){{0,2}}\s+{name})"
+        ),
         titles=_words(lex["titles"], 0),
         roles=_words(lex["roles"], 0 if language == "de" else re.IGNORECASE),
         org_suffixes=frozenset(lex["org_suffixes"].replace("\\", "").split()),

@@ -399,3 +399,18 @@ def test_api_is_in_the_openapi_schema(read_client):
     sentences = schema["components"]["schemas"][name]["properties"]["sentences"]
     assert sentences["maxItems"] == 1000
     assert sentences["items"]["maxLength"] == 5000
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Burglaries rose 12% last year, said police chief Anna Berg.", "police chief Anna Berg"),
+        ("Prices rose 4%, said former finance minister Tom Ryan on Monday.", "former finance minister Tom Ryan"),
+    ],
+)
+def test_speaker_with_a_lower_case_title_before_the_name(sentence, speaker):
+    assert score_sentence(sentence).speaker == speaker
+
+
+def test_said_that_is_not_a_title():
+    assert "that" not in score_sentence("He said that Anna Berg lied about the 12% figure.").speaker
