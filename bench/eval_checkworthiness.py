@@ -117,7 +117,12 @@ def throughput(texts_by_language: list[tuple[str, str]], seconds: float = 2.0) -
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "var" / "bench" / "eval_checkworthiness.json",
+        help="where to write the figures (default: var/bench/eval_checkworthiness.json)",
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="how long to measure throughput")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):

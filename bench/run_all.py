@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import OUT_DIR, PYTHON, ROOT, print_table
 
-BENCHMARKS = ("pipeline", "intake", "take_next", "verdicts")
+BENCHMARKS = ("pipeline", "intake", "take_next", "verdicts", "eval_checkworthiness", "eval_matching", "matching")
 
 
 def main() -> int:
@@ -114,6 +114,30 @@ def summarize(timings: dict[str, float], succeeded: list[str]) -> None:
             rows.append((f"verdicts {name}", f"{target['value']} (target {target['target']})"))
         for name, problem in verdicts["skipped"].items():
             rows.append((f"verdicts {name} SKIPPED", problem[:120]))
+    worthiness = _load("eval_checkworthiness") if "eval_checkworthiness" in succeeded else None
+    if worthiness:
+        ours, base = worthiness["ours"], worthiness["baseline"]
+        rows += [
+            ("check-worthiness F1 (baseline)", f"{ours['f1']:.3f} ({base['f1']:.3f}) (target >= 0.75)"),
+            ("check-worthiness MAP ours/baseline", f"{worthiness['ratios']['map']:.2f} (target >= 1.2)"),
+            ("check-worthiness sentences/s, one core", f"{worthiness['sentences_per_second']:,.0f}"),
+        ]
+    quality = _load("eval_matching") if "eval_matching" in succeeded else None
+    if quality:
+        ours, bm25 = quality["ours"], quality["bm25"]
+        rows += [
+            ("matching MAP@5 (BM25)", f"{ours['MAP@5']} ({bm25['MAP@5']}) (target >= 0.85)"),
+            ("matching MAP@5 ours/BM25", f"{quality['ratio_MAP@5']} (target >= 1.1)"),
+            ("matching duplicate F1 (BM25 top-1)", f"{ours['F1']} ({bm25['F1']})"),
+        ]
+    speed = _load("matching") if "matching" in succeeded else None
+    if speed:
+        small, large = speed["small"], speed["large"]
+        rows += [
+            (f"matching p95 @{small['claims']:,}", f"{small['p95_ms']} ms"),
+            (f"matching p95 @{large['claims']:,}", f"{large['p95_ms']} ms"),
+            ("matching p95 large/small", f"{speed['p95_ratio']} (target <= 3)"),
+        ]
     rows += [(f"{name} took (s)", seconds) for name, seconds in timings.items()]
     if rows:
         print_table("Summary", rows)
