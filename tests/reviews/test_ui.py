@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.choices import ClaimStatus, FetchStatus, Priority
-from claims.models import Claim, Snapshot
+from claims.models import Article, Claim, Snapshot
 from reviews import workflow
 from reviews.management.commands.load_demo import snapshot_store
 from reviews.models import Assignment, Notification, Verdict, WorkflowEvent
@@ -483,6 +483,12 @@ def test_load_demo_fills_the_desk_once(client):
     assert client.login(username="checker-emma", password="demo-pass-123")
     queue = client.get(reverse("reviews:queue"))
     assert queue.status_code == 200 and len(queue.context["page"]) > 0
+    # The restated claim is flagged as a duplicate of the published jobs verdict, and the article was read.
+    jobs = Claim.objects.get(text__startswith="Unemployment fell to its lowest level")
+    assert f"Duplicate of #{jobs.pk}" in queue.content.decode()
+    article = Article.objects.get()
+    assert article.status == "ready"
+    assert article.candidates.filter(score__gte=0.5, speaker__icontains="Tom Ryan").exists()
     slug = Verdict.objects.filter(updated_at__isnull=False).get().slug
     client.logout()
     assert b"Mostly false" in client.get(reverse("public:verdict", args=[slug])).content

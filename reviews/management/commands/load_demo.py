@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from claims.articles import article_process, article_submit
 from claims.choices import Channel, FetchStatus
+from claims.matching import claims_match
 from claims.models import Claim, Snapshot, Source
 from claims.normalize import claim_text_key
 from claims.services import claim_submit
@@ -47,6 +49,24 @@ CLAIMS = [
     ("The river is now clean enough to swim in every summer.", "Water Authority", "en", ["environment"], "low", ["river-tests"]),
     ("Die Hälfte aller Brücken im Land ist marode.", "Verkehrsverband", "de", ["transport"], "normal", ["bruecken"]),
 ]  # fmt: skip
+
+RESTATED = "Joblessness last quarter was the lowest it has been in 50 years, says the finance minister."
+ARTICLE_URL = "https://news.example.org/2024/03/council-budget-debate"
+ARTICLE_TEXT = """Council clashes over bridge costs as jobless figures fall
+
+By Sam Reporter, City Desk
+
+The city spent 40 million on the new bridge, twice its original budget, Mayor Jane Doe said on Tuesday.
+
+"We delivered a bridge that will last a century," the mayor told reporters. Critics were not convinced.
+
+Opposition leader Tom Ryan said the overrun cost every household 150 euros. He called the project a disgrace.
+
+The national statistics office reported that unemployment fell to 4.1 percent last quarter, the lowest level since 1974.
+
+Will the council learn its lesson? Only time will tell.
+
+Share this article. Subscribe to our newsletter for more local news."""
 
 # Sources that get a synthetic stored copy, so the workspace shows text and a snapshot without internet.
 FETCHED = {
@@ -127,10 +147,25 @@ class Command(BaseCommand):
             users, passwords = self._people(password)
             claims = self._claims(users["admin"])
             self._workflow(users, claims)
-        self.stdout.write(self.style.SUCCESS(f"Loaded {len(claims)} demo claims. Log in at /login/ as:"))
+            restated = self._restated(users["admin"])
+        # Matching and article reading are a worker's job; the demo does them now so they show at once.
+        claims_match([claim.pk for claim in claims] + [restated.pk])
+        article = article_submit({"text": ARTICLE_TEXT, "url": ARTICLE_URL}, user=users["admin"])
+        article_process(article.pk)
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {len(claims) + 1} demo claims and an article. Log in at /login/ as:")
+        )
         for username, role, languages in PEOPLE:
             secret = passwords.get(username, "(existing user: password unchanged)")
             self.stdout.write(f"  {username:<18} {role:<12} {','.join(languages):<6} {secret}")
+
+    def _restated(self, admin) -> Claim:
+        """A new claim saying, in other words, what a published verdict already rated: the queue flags it."""
+        return claim_submit(
+            {"text": RESTATED, "claimant": "Finance Minister", "language": "en", "tags": ["economy"]},
+            channel=Channel.API,
+            user=admin,
+        ).claim
 
     def _people(self, password: str | None):
         users, passwords = {}, {}
