@@ -97,7 +97,7 @@ RATE = "1000000/minute"
 
 WEB_STAGES = [
     ("verdict_payload (incl. Markdown)", "verdict_payload ("),
-    ("page validator (ETag aggregate)", "page_validator ("),
+    ("cached page or 304 (published-set version)", "page_response ("),
     ("claims:search rows + ClaimReview", "fact_checked_claim ("),
     ("API key authentication", "api_key_authenticate ("),
     ("rate limit (cache)", "allow_request ("),
@@ -337,6 +337,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per scenario (10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per scenario, not counted (2)")
     parser.add_argument("--verdicts", type=int, default=100_000, help="published verdicts (100,000)")
+    parser.add_argument(
+        "--deep-rows",
+        type=int,
+        default=DEEP_ROWS,
+        help=f"verdicts before the deep page ({DEEP_ROWS:,}: page 1,001); less for quick runs on fewer verdicts",
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn --workers (2)")
     parser.add_argument("--web-threads", type=int, default=4, help="gunicorn --threads (Procfile: 4)")
     parser.add_argument(
@@ -360,8 +366,8 @@ def main(argv: list[str] | None = None) -> dict:
     wanted = [name.strip() for name in args.only.split(",") if name.strip()] or list(SCENARIOS)
     if unknown := set(wanted) - set(SCENARIOS):
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
-    if args.verdicts <= DEEP_ROWS + 50:
-        parser.error(f"--verdicts must exceed {DEEP_ROWS + 50} for the deep page")
+    if args.verdicts <= args.deep_rows + 50:
+        parser.error(f"--verdicts must exceed {args.deep_rows + 50} for the deep page")
 
     raise_on_sigterm()
     load_before = other_load()
@@ -402,15 +408,15 @@ def main(argv: list[str] | None = None) -> dict:
         paths["etag"] = page_headers.get("ETag") if status == 200 else None
         if "deep" in wanted:
             log(
-                f"walking the cursor chain to verdict {DEEP_ROWS:,} (limit={WALK_LIMIT}, at most {args.walk_budget:g} s)"
+                f"walking the cursor chain to verdict {args.deep_rows:,} (limit={WALK_LIMIT}, at most {args.walk_budget:g} s)"
             )
-            walked = results["walk"] = walk(port, headers, DEEP_ROWS, args.walk_budget)
+            walked = results["walk"] = walk(port, headers, args.deep_rows, args.walk_budget)
             log(f"walk: {walked['pages']} pages, {walked['verdicts']:,} verdicts in {walked['seconds']} s")
-            if "error" not in walked and walked["verdicts"] >= DEEP_ROWS:
+            if "error" not in walked and walked["verdicts"] >= args.deep_rows:
                 paths["deep"] = walked["cursor_path"]
             elif "error" not in walked and walked["verdicts"]:
                 with db_connect() as conn:
-                    paths["deep"] = cursor_after(conn, DEEP_ROWS, walked)
+                    paths["deep"] = cursor_after(conn, args.deep_rows, walked)
                 walked["deep_cursor_from"] = "database (format checked against the walk's last cursor)"
         for name in wanted:
             expect = 304 if name == "304" else 200

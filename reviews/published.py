@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -61,10 +62,38 @@ def published_verdicts() -> QuerySet[Verdict]:
     )
 
 
+# A prefix query from PostgreSQL's own parser, so that the query's words split like the document's
+# ("covid-19", "3.5", "example.org"). Computed first and passed as a constant, so that the planner
+# can estimate how common the words are.
+PREFIX_QUERY_SQL = "SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') FROM unnest(to_tsvector('simple', %s))"
+SEARCH_SQL = f"SELECT id FROM {Verdict._meta.db_table} WHERE search_document @@ %s::tsquery"  # noqa: S608 -- the query is a parameter
+# Up to this many matches the ids themselves go into the query: a prefix query's estimate is
+# rough, and PostgreSQL would otherwise walk every verdict newest first looking for a rare word.
+SEARCH_ID_LIST = 1000
+
+
 def text_search(query: str) -> Q:
-    """Every word of ``query`` appears in the claim's text, its claimant or the verdict's summary."""
+    """Every word of ``query`` begins a word of the claim's text, its claimant or the published summary.
+
+    On PostgreSQL a GIN-indexed tsvector (``reviews/migrations/0005_published_state.py``)
+    answers, and this runs two short queries at once: a rare word's few matches become an
+    id list (fetched by primary key, then sorted); a common word stays a subquery (walking
+    the newest verdicts meets matches at once). Elsewhere each word is a substring match.
+    """
+    words = query.split()[:20]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(PREFIX_QUERY_SQL, [" ".join(words)])
+            prefix_query = cursor.fetchone()[0]
+            if prefix_query is None:  # only punctuation: no word to look for
+                return Q(pk__in=[])
+            cursor.execute(f"{SEARCH_SQL} LIMIT %s", [prefix_query, SEARCH_ID_LIST + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= SEARCH_ID_LIST:
+            return Q(pk__in=ids)
+        return Q(pk__in=RawSQL(SEARCH_SQL, [prefix_query]))  # noqa: S611 -- constant SQL, the query as a parameter
     condition = Q()
-    for word in query.split()[:20]:
+    for word in words:
         # Subqueries per table let PostgreSQL use the trigram indexes on claim text and claimant.
         claims = Claim.objects.filter(Q(text__icontains=word) | Q(claimant__icontains=word)).values("id")
         versions = VerdictVersion.objects.filter(summary__icontains=word).values("id")
@@ -159,6 +188,26 @@ def verdict_payload(verdict: Verdict, *, bounds: Bounds | None = None) -> dict[s
             for event in events
         ],
     }
+
+
+# --- What changed since: one version for everything above -----------------------------------------
+
+
+def published_set_version() -> int | None:
+    """A number that changes, in the writing transaction, with anything a published verdict's reader sees.
+
+    Database triggers (``reviews/migrations/0005_published_state.py``) bump it on every
+    change of a public verdict, its claim, sources, tags, corrections, rating scale or
+    people's names, also through queryset updates and raw SQL. Pages and validators keyed
+    by it are therefore current as soon as a change commits. None where the triggers do
+    not exist (not PostgreSQL): callers fall back to :func:`with_fingerprint`.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM reviews_published_state WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # --- Cached payloads for pages ------------------------------------------------------------------

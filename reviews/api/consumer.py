@@ -25,8 +25,7 @@ from urllib.parse import urlsplit
 
 import django_filters
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -41,7 +40,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from claims.choices import ClaimStatus
-from reviews.api.conditional import Validator, not_modified, not_modified_response, validator, with_validators
+from reviews.api.conditional import Page, page_response
 from reviews.api.throttling import ConsumerRateThrottle
 from reviews.claimreview import claimreview, scale_bounds
 from reviews.models import Verdict
@@ -275,15 +274,6 @@ def page_size(request, param: str = "limit", default: int | None = None) -> int:
     return min(int(raw), settings.API_MAX_PAGE_SIZE)
 
 
-def page_validator(request, window: QuerySet[Verdict]) -> tuple[Validator, datetime | None]:
-    """One aggregate over the rows the page would show (and the one after it, which decides ``next``)."""
-    stats = Verdict.objects.filter(pk__in=window.values("pk")).aggregate(
-        rows=Count("pk"), changed=Max(Coalesce("updated_at", "published_at")), ids=Sum("pk")
-    )
-    current = validator(request.get_full_path(), stats["rows"], stats["changed"], stats["ids"], last_modified=None)
-    return Validator(current.etag, stats["changed"]), stats["changed"]
-
-
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -305,22 +295,27 @@ class VerdictListView(ConsumerView):
         size = page_size(request)
         raw_cursor = request.query_params.get("cursor")
         after = decode_cursor(raw_cursor) if raw_cursor else None
-        ordered = keyset(filter_verdicts(published_verdicts_base(), request.query_params), after)
-        # One query: the page's rows (and the one after, which decides ``next``) with everything
-        # their payloads depend on; the validator covers all of it, so a new snapshot or an edited
-        # rating scale changes the ETag too.
-        rows = list(with_fingerprint(ordered)[: size + 1])
-        changed = max((row[2] for row in rows), default=None)
-        current = validator(request.get_full_path(), *(row[3] for row in rows), last_modified=changed)
-        if not_modified(request, current):
-            return not_modified_response(current)
-        next_url = None
-        if len(rows) > size:
-            rows = rows[:size]
-            pk, published_at, _, _ = rows[-1]
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_position(published_at, pk))
-        body = {"next": next_url, "results": cached_payloads(rows)}
-        return with_validators(Response(body), current)
+
+        def build() -> Page:
+            # Built only when the page is: a 304 or a cached page costs no queryset. An invalid
+            # filter is a 400 here; a matching ETag can only name an address that was served.
+            ordered = keyset(filter_verdicts(published_verdicts_base(), request.query_params), after)
+            # One query: the page's rows (and the one after, which decides ``next``) with a
+            # fingerprint of everything their payloads show, which keys the cached payloads.
+            rows = list(with_fingerprint(ordered)[: size + 1])
+            changed = max((row[2] for row in rows), default=None)
+            fingerprints = tuple(row[3] for row in rows)
+            next_url = None
+            if len(rows) > size:
+                rows = rows[:size]
+                pk, published_at, _, _ = rows[-1]
+                next_url = replace_query_param(
+                    request.build_absolute_uri(), "cursor", encode_position(published_at, pk)
+                )
+            body = {"next": next_url, "results": cached_payloads(rows)}
+            return Page(body, last_modified=changed, etag_parts=(request.get_full_path(), *fingerprints))
+
+        return page_response(request, build, kind="verdicts")
 
 
 class VerdictDetailView(ConsumerView):
@@ -331,14 +326,16 @@ class VerdictDetailView(ConsumerView):
     )
     def get(self, request, pk: int):
         """One published or retracted verdict."""
-        changed = published_verdicts_base().filter(pk=pk).values_list("changed_at", flat=True).first()
-        if changed is None:
-            raise NotFound("No published verdict with this id.")
-        current = validator("verdict", pk, changed.isoformat(), last_modified=changed)
-        if not_modified(request, current):
-            return not_modified_response(current)
-        verdict = published_verdicts().get(pk=pk)
-        return with_validators(Response(verdict_payload(verdict)), current)
+
+        def build() -> Page:
+            rows = list(with_fingerprint(published_verdicts_base().filter(pk=pk)))
+            if not rows:
+                raise NotFound("No published verdict with this id.")
+            [(_, _, changed, fingerprint)] = rows
+            [payload] = cached_payloads(rows)
+            return Page(payload, last_modified=changed, etag_parts=("verdict", pk, fingerprint))
+
+        return page_response(request, build, kind="verdict")
 
 
 # --- Google Fact Check Tools compatible search -----------------------------------------------
@@ -422,30 +419,35 @@ class ClaimSearchView(ConsumerView):
         site = (data.get("reviewPublisherSiteFilter") or "").strip()
         if site and site_host(site) not in {publisher_site(), site_host(settings.SITE_URL)}:
             return Response({})
-        verdicts = published_verdicts_base().filter(
-            claim__status=ClaimStatus.PUBLISHED, retracted_at__isnull=True, slug__isnull=False
-        )
-        query = (data.get("query") or "").strip()
-        if query:
-            verdicts = verdicts.filter(text_search(query))
-        if (data.get("languageCode") or "").strip():
-            verdicts = verdicts.filter(language_match(data["languageCode"].strip()))
-        if data.get("maxAgeDays"):
-            cutoff = timezone.now() - timedelta(days=data["maxAgeDays"])
-            verdicts = verdicts.filter(Q(published_at__gte=cutoff) | Q(claim__claim_date__gte=cutoff.date()))
         size = min(data.get("pageSize") or 10, settings.API_MAX_PAGE_SIZE)
         token = (data.get("pageToken") or "").strip()
-        ordered = keyset(verdicts, decode_cursor(token, "pageToken") if token else None, newest_first=True)
-        ordered = ordered.select_related("claim", "published_version__rating")
+        after = decode_cursor(token, "pageToken") if token else None
         start = 0 if token else data.get("offset", 0)
-        rows = list(ordered[start : start + size + 1])
-        body: dict[str, Any] = {}
-        if rows:
-            bounds = scale_bounds()
-            body["claims"] = [fact_checked_claim(v, bounds) for v in rows[:size]]
-        if len(rows) > size:
-            body["nextPageToken"] = encode_cursor(rows[size - 1])
-        return Response(body)
+
+        def build() -> Page:
+            verdicts = published_verdicts_base().filter(
+                claim__status=ClaimStatus.PUBLISHED, retracted_at__isnull=True, slug__isnull=False
+            )
+            query = (data.get("query") or "").strip()
+            if query:
+                verdicts = verdicts.filter(text_search(query))
+            if (data.get("languageCode") or "").strip():
+                verdicts = verdicts.filter(language_match(data["languageCode"].strip()))
+            if data.get("maxAgeDays"):
+                cutoff = timezone.now() - timedelta(days=data["maxAgeDays"])
+                verdicts = verdicts.filter(Q(published_at__gte=cutoff) | Q(claim__claim_date__gte=cutoff.date()))
+            ordered = keyset(verdicts, after, newest_first=True).select_related("claim", "published_version__rating")
+            rows = list(ordered[start : start + size + 1])
+            body: dict[str, Any] = {}
+            if rows:
+                bounds = scale_bounds()
+                body["claims"] = [fact_checked_claim(v, bounds) for v in rows[:size]]
+            if len(rows) > size:
+                body["nextPageToken"] = encode_cursor(rows[size - 1])
+            return Page(body)
+
+        # maxAgeDays counts back from now: such a page changes with the clock, not only with the data.
+        return page_response(request, build, kind="claims-search", cacheable=not data.get("maxAgeDays"))
 
 
 # --- ClaimReview DataFeed -----------------------------------------------------------------------
@@ -485,43 +487,45 @@ class ClaimReviewFeedView(ConsumerView):
         size = page_size(request, default=FEED_PAGE_SIZE)
         raw_cursor = request.query_params.get("cursor")
         after = decode_cursor(raw_cursor) if raw_cursor else None
-        verdicts = published_verdicts().filter(
-            claim__status=ClaimStatus.PUBLISHED, retracted_at__isnull=True, slug__isnull=False
-        )
-        window = keyset(filter_verdicts(verdicts, request.query_params), after)[: size + 1]
-        current, changed = page_validator(request, window)
-        if not_modified(request, current):
-            return not_modified_response(current)
-        rows = list(window)
-        bounds = scale_bounds()
-        next_url = None
-        if len(rows) > size:
-            rows = rows[:size]
-            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(rows[-1]))
-        elements = []
-        for verdict in rows:
-            markup = claimreview(verdict, bounds=bounds)
-            markup.pop("@context", None)
-            elements.append(
-                {
-                    "@type": "DataFeedItem",
-                    "dateCreated": verdict.published_at.isoformat(),
-                    "dateModified": verdict.changed_at.isoformat(),
-                    "item": [markup],
-                }
+
+        def build() -> Page:
+            verdicts = published_verdicts().filter(
+                claim__status=ClaimStatus.PUBLISHED, retracted_at__isnull=True, slug__isnull=False
             )
-        body = {
-            "@context": "https://schema.org",
-            "@type": "DataFeed",
-            "name": f"{settings.ORGANIZATION_NAME}: fact-checks (ClaimReview)",
-            "url": request.build_absolute_uri(),
-            "dateModified": (changed or timezone.now()).isoformat(),
-            "dataFeedElement": elements,
-        }
-        response = with_validators(Response(body, content_type="application/ld+json"), current)
-        if next_url:
-            response["Link"] = f'<{next_url}>; rel="next"'
-        return response
+            rows = list(keyset(filter_verdicts(verdicts, request.query_params), after)[: size + 1])
+            changed = max((verdict.changed_at for verdict in rows), default=None)
+            parts = (request.get_full_path(), *((verdict.pk, verdict.changed_at.isoformat()) for verdict in rows))
+            bounds = scale_bounds()
+            headers = {}
+            if len(rows) > size:
+                rows = rows[:size]
+                next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(rows[-1]))
+                headers["Link"] = f'<{next_url}>; rel="next"'
+            elements = []
+            for verdict in rows:
+                markup = claimreview(verdict, bounds=bounds)
+                markup.pop("@context", None)
+                elements.append(
+                    {
+                        "@type": "DataFeedItem",
+                        "dateCreated": verdict.published_at.isoformat(),
+                        "dateModified": verdict.changed_at.isoformat(),
+                        "item": [markup],
+                    }
+                )
+            body = {
+                "@context": "https://schema.org",
+                "@type": "DataFeed",
+                "name": f"{settings.ORGANIZATION_NAME}: fact-checks (ClaimReview)",
+                "url": request.build_absolute_uri(),
+                "dateModified": (changed or timezone.now()).isoformat(),
+                "dataFeedElement": elements,
+            }
+            return Page(
+                body, last_modified=changed, headers=headers, content_type="application/ld+json", etag_parts=parts
+            )
+
+        return page_response(request, build, kind="claimreview-feed")
 
 
 # --- Export -------------------------------------------------------------------------------------
