@@ -17,7 +17,7 @@ The table also gives CPU seconds per process (and per page), the worker's peak
 RSS, database connections and transactions, and how busy the machine was with
 other work (figures taken next to other people's test runs are noisy).
 
-    .venv/bin/python bench/pipeline.py [--pages 1000] [--concurrency 32] [--worker-processes 1]
+    .venv/bin/python bench/pipeline.py [--pages 1000] [--concurrency 32] [--worker-processes <cores>]
     BENCH_PY_SPY=/path/to/py-spy .venv/bin/python bench/pipeline.py   # + where the GIL time goes
 """
 
@@ -407,8 +407,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--worker-processes",
         type=int,
-        default=1,
-        help="worker processes sharing --concurrency threads (1; 2 = Procfile worker scaled to 2)",
+        default=os.cpu_count() or 1,
+        help="worker processes sharing --concurrency threads (default: one per core, as README's production "
+        "section recommends; 1 = the Procfile's single worker line)",
     )
     parser.add_argument("--delay", type=float, default=0.2, help="added latency per response, seconds (0.2)")
     parser.add_argument(
