@@ -73,6 +73,10 @@ def interrupt(make: subprocess.Popen, timeout: float = 30) -> tuple[float, list[
     return took, stuck
 
 
+CLAIM = "The city council doubled the road budget to 40 million euros in 2024."
+RESTATED = "Road budget doubled to 40 million euros in 2024, says the city council"
+
+
 def test_make_run_archives_a_cited_page_and_stops_on_ctrl_c(tmp_path):
     var_dir = tmp_path / "var"
     port = free_port()
@@ -117,7 +121,7 @@ def test_make_run_archives_a_cited_page_and_stops_on_ctrl_c(tmp_path):
             key = created.stdout.strip().splitlines()[-1]
             request = urllib.request.Request(
                 f"{base}/api/v1/claims/",
-                data=json.dumps({"text": "Zero config works.", "sources": urls}).encode(),
+                data=json.dumps({"text": CLAIM, "sources": urls}).encode(),
                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
                 method="POST",
             )
@@ -138,6 +142,26 @@ def test_make_run_archives_a_cited_page_and_stops_on_ctrl_c(tmp_path):
             fetched_in = time.monotonic() - posted
             assert {s["title"] for s in sources()} == {"City council doubles road budget"}
             assert len(pages.requests) == PAGES_CITED
+
+            # Matching works on SQLite too: the worker indexes claims, a restatement finds the first one.
+            restated = urllib.request.Request(
+                f"{base}/api/v1/claims/",
+                data=json.dumps({"text": RESTATED}).encode(),
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                method="POST",
+            )
+            with urllib.request.urlopen(restated, timeout=10) as response:
+                restated_id = json.loads(response.read())["id"]
+
+            def similar() -> list[dict]:
+                return get_json(f"{base}/api/v1/claims/{restated_id}/similar/", key)[1]
+
+            wait_until(
+                lambda: [m["claim_id"] for m in similar()][:1] == [claim_id],
+                timeout=60,
+                interval=1,
+                message=f"no match: {similar()}\n{log_path.read_text()[-4000:]}",
+            )
         finally:
             stopped_in, stuck = interrupt(make)
 
