@@ -65,8 +65,7 @@ def test_worker_killed_mid_fetch_is_redelivered_and_fetched_once(intake_client, 
     first.kill()  # SIGKILL to the whole process group: no ack, no cleanup
     killed = time.monotonic()
     unacked = [
-        json.loads(raw)[0]["headers"]["task"]
-        for raw in redis.Redis.from_url(settings.TEST_REDIS_URL).hvals("unacked")
+        json.loads(raw)[0]["headers"]["task"] for raw in redis.Redis.from_url(settings.TEST_REDIS_URL).hvals("unacked")
     ]
     # The fetch's message (and maybe the claim's matching, also in flight) is still unacknowledged in Redis.
     assert unacked.count("claims.tasks.fetch_source") == 1, unacked
