@@ -18,6 +18,9 @@ DIMENSIONS = 384
 MAX_CHARS = 2_000  # the model reads 256 word pieces; longer texts only cost time
 
 _lock = threading.Lock()
+# One encode at a time per process: the fast tokenizer is not safe to share between threads
+# ("Already borrowed"), and with one torch thread per call nothing is lost on small machines.
+_encode_lock = threading.Lock()
 _model = None
 
 
@@ -46,7 +49,8 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     model = _model or _load()
     clipped = [text[:MAX_CHARS] for text in texts]
-    vectors = model.encode(clipped, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    with _encode_lock:
+        vectors = model.encode(clipped, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
 
 
