@@ -7,6 +7,7 @@ current state inside the transaction, writes the new state and an audit row
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,18 +15,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from claims.choices import ClaimStatus
 from claims.models import Claim
-from claims.selectors import language_filter
 from claims.services import claim_cite
 from reviews.choices import Action, NotificationKind, VersionKind
 from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
 from reviews.notifications import notify
-from reviews.selectors import factcheckers_with_load
+from reviews.selectors import factcheckers_with_load, queue_new
 from reviews.webhooks import webhook_events_emit
 
 WORK = "reviews.work_claims"
@@ -196,14 +196,20 @@ def languages_of(user: AbstractBaseUser) -> list[str]:
     return list(reviewer.languages) if reviewer is not None else []
 
 
-def _queue_top_mark_assigned(queue) -> Claim | None:
-    """Lock the queue's top claim, skipping claims others hold, and mark it assigned: one statement.
+@functools.lru_cache(maxsize=256)
+def _take_top_sql(languages: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
+    """``UPDATE … WHERE id = (SELECT id … ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING …``.
 
-    ``UPDATE … WHERE id = (SELECT id … ORDER BY … LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING …``:
-    the row stays locked until the caller's transaction ends, as with a locking SELECT and a save.
+    Locks the queue's top claim, skipping claims others hold, and marks it assigned in one statement;
+    the row stays locked until the transaction ends, as with a locking SELECT and a save. Compiled
+    once per set of languages (a desk has few): the ORM's compiler cost more than the statement.
+    Parameters: the new status and ``updated_at``, then the returned ones.
     """
-    top = queue.order_by("-priority", "created_at", "id").select_for_update(skip_locked=True).values("pk")[:1]
-    select, params = top.query.sql_with_params()
+    select, params = queue_new(list(languages)).values("pk")[:1].query.sql_with_params()
+    if connection.features.has_select_for_update_skip_locked:  # SQLite: a write locks the database anyway
+        # Added here rather than by ``select_for_update``, which refuses to compile outside a
+        # transaction: on PostgreSQL the statement is a transaction of its own.
+        select = f"{select} {connection.ops.for_update_sql(skip_locked=True)}"
     meta = Claim._meta
     quote = connection.ops.quote_name
     status, updated_at = (quote(meta.get_field(name).column) for name in ("status", "updated_at"))
@@ -212,32 +218,103 @@ def _queue_top_mark_assigned(queue) -> Claim | None:
         f"UPDATE {quote(meta.db_table)} SET {status} = %s, {updated_at} = %s "  # noqa: S608 -- names from model metadata, values as params
         f"WHERE {quote(meta.pk.column)} = ({select}) RETURNING {columns}"
     )
-    return next(iter(Claim.objects.raw(sql, [ClaimStatus.ASSIGNED, timezone.now(), *params])), None)
+    return sql, tuple(params)
+
+
+@functools.cache
+def _insert_from_taken_sql(model: type[models.Model], alias: str) -> tuple[str, tuple[models.Field, ...]]:
+    """``alias AS (INSERT INTO <table> (…) SELECT taken.id, … FROM taken RETURNING id)`` and its fields.
+
+    Every value is cast to its column's type: untyped parameters in a SELECT list would be text.
+    """
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key and field.name != "claim")
+    columns = ", ".join(quote(field.column) for field in [meta.get_field("claim"), *fields])
+    values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields)
+    sql = (
+        f"{alias} AS (INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 -- names from model metadata, values as params
+        f"SELECT taken.{quote(Claim._meta.pk.column)}, {values} FROM taken RETURNING {quote(meta.pk.column)})"
+    )
+    return sql, fields
+
+
+def _insert_values(instance: models.Model, fields: tuple[models.Field, ...]) -> list[Any]:
+    """The values Django would insert for ``instance`` (defaults included)."""
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+def _take_in_one_statement(languages: tuple[str, ...], assignment: Assignment, event: WorkflowEvent) -> Claim | None:
+    """PostgreSQL: lock and mark the top claim, insert its assignment and its audit row, in one statement.
+
+    One round trip and no transaction around it: the row lock lasts as long as the statement,
+    not as long as a request's Python between the statements of a transaction.
+    """
+    take, take_params = _take_top_sql(languages)
+    insert_assignment, assignment_fields = _insert_from_taken_sql(Assignment, "assignment")
+    insert_event, event_fields = _insert_from_taken_sql(WorkflowEvent, "event")
+    sql = (
+        f"WITH taken AS ({take}), {insert_assignment}, {insert_event} "  # noqa: S608 -- built above from model metadata
+        "SELECT taken.*, assignment.id AS taken_assignment_id FROM taken CROSS JOIN assignment"
+    )
+    params = [
+        ClaimStatus.ASSIGNED,
+        timezone.now(),
+        *take_params,
+        *_insert_values(assignment, assignment_fields),
+        *_insert_values(event, event_fields),
+    ]
+    claim = next(iter(Claim.objects.raw(sql, params)), None)
+    if claim is not None:
+        assignment.claim = claim
+        assignment.pk = claim.taken_assignment_id
+        assignment._state.adding = False
+        assignment._state.db = claim._state.db
+    return claim
+
+
+def _take_in_a_transaction(languages: tuple[str, ...], assignment: Assignment, event: WorkflowEvent) -> Claim | None:
+    """Other databases (SQLite): the same three writes as three statements in a transaction."""
+    with transaction.atomic():
+        sql, params = _take_top_sql(languages)
+        claim = next(iter(Claim.objects.raw(sql, [ClaimStatus.ASSIGNED, timezone.now(), *params])), None)
+        if claim is None:
+            return None
+        assignment.claim = event.claim = claim
+        assignment.save(force_insert=True)
+        event.save(force_insert=True)
+    return claim
 
 
 def claim_take_next(actor: AbstractBaseUser) -> Claim | None:
-    """Give the caller the top queued claim in their languages; never the same claim to two people."""
+    """Give the caller the top queued claim in their languages; never the same claim to two people.
+
+    The queue's top row is locked with ``SKIP LOCKED`` (people taking at once get different claims)
+    and the active-assignment constraint backs it up; the audit row is written with the claim.
+    """
     if not actor.has_perm(WORK):
         raise NotAllowed("You may not take claims.")
-    languages = languages_of(actor)
+    languages = tuple(languages_of(actor))
+    one_statement = connection.vendor == "postgresql"
     for _ in range(3):
+        # A new claim has no active assignment (every way out of ``assigned`` releases it).
+        assignment = Assignment(assignee=actor, assigned_by=actor, due_at=_due_at())
+        event = WorkflowEvent(
+            actor=actor, action=Action.TAKE, from_state=ClaimStatus.NEW, to_state=ClaimStatus.ASSIGNED
+        )
         try:
-            with transaction.atomic():
-                queue = Claim.objects.filter(status=ClaimStatus.NEW)
-                if languages:
-                    queue = queue.filter(language_filter(languages))
-                claim = _queue_top_mark_assigned(queue)
-                if claim is None:
-                    return None
-                # A new claim has no active assignment (every way out of ``assigned`` releases it).
-                assignment = _assign(claim, actor, actor, release_previous=False)
-                WorkflowEvent.objects.create(
-                    claim=claim, actor=actor, action=Action.TAKE, from_state=ClaimStatus.NEW, to_state=claim.status
-                )
-            setattr(claim, ASSIGNMENT_IN_HAND, assignment)
-            return claim
+            if not one_statement:
+                claim = _take_in_a_transaction(languages, assignment, event)
+            elif connection.in_atomic_block:  # a savepoint, so that a lost race can be retried
+                with transaction.atomic():
+                    claim = _take_in_one_statement(languages, assignment, event)
+            else:  # one statement is a transaction of its own
+                claim = _take_in_one_statement(languages, assignment, event)
         except IntegrityError:
             continue  # lost a race on the active-assignment constraint (SQLite has no SKIP LOCKED)
+        if claim is not None:
+            setattr(claim, ASSIGNMENT_IN_HAND, assignment)
+        return claim
     return None
 
 

@@ -114,3 +114,37 @@ def test_approve_and_send_back_at_once_exactly_one_wins(round_):
     assert claim.status == expected_state
     decisions = WorkflowEvent.objects.filter(claim=claim, action__in=["approve", "send_back"])
     assert list(decisions.values_list("action", flat=True)) == winners
+
+
+MIXED = {"en": 360, "en-GB": 120, "fr": 240, "de": 80}  # queued claims per language
+TAKERS = [["en"]] * 6 + [["en-GB"]] * 2 + [["fr"]] * 4  # de: nobody
+
+
+def test_people_in_different_languages_taking_at_once_each_get_only_their_own():
+    people = [user_add(f"taker{i}", "factchecker", languages).pk for i, languages in enumerate(TAKERS)]
+    Claim.objects.bulk_create(
+        Claim(text=f"{tag} claim {i}", text_key=claim_text_key(f"{tag} claim {i}"), language=tag, priority=i % 3)
+        for tag, count in MIXED.items()
+        for i in range(count)
+    )
+    taken: list[list[int]] = [[] for _ in people]
+
+    def take(index: int) -> None:
+        user = get_user_model().objects.get(pk=people[index])
+        while (claim := workflow.claim_take_next(user)) is not None:
+            taken[index].append(claim.pk)
+
+    assert run_threads(len(people), take) == []
+
+    language = dict(Claim.objects.values_list("id", "language"))
+    for index, claim_ids in enumerate(taken):
+        wanted = TAKERS[index][0]
+        assert all(language[pk] == wanted or language[pk].startswith(f"{wanted}-") for pk in claim_ids)
+    claim_ids = [pk for claim_ids in taken for pk in claim_ids]
+    assert len(claim_ids) == len(set(claim_ids)) == MIXED["en"] + MIXED["en-GB"] + MIXED["fr"]
+    assert set(Claim.objects.filter(status=ClaimStatus.NEW).values_list("language", flat=True)) == {"de"}
+    holders = dict(Assignment.objects.active().values_list("claim_id", "assignee_id"))
+    assert holders == {pk: people[index] for index, claim_ids in enumerate(taken) for pk in claim_ids}
+    events = WorkflowEvent.objects.filter(action="take")
+    assert sorted(events.values_list("claim_id", flat=True)) == sorted(claim_ids)
+    assert all(holders[event.claim_id] == event.actor_id for event in events), "each audit row names the holder"
