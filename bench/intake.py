@@ -2,12 +2,13 @@
 
 gunicorn runs as the Procfile's ``web`` line (2 workers x 4 threads) against a
 fresh PostgreSQL database and the real Redis broker (no worker runs: publishing
-the fetch tasks is part of the cost, fetching is not). 20 clients, each with a
+the follow-up work is part of the cost, fetching and matching are not). 20 clients, each with a
 keep-alive connection, then send as many requests as they can for a fixed time
 after a short warm-up:
 
 1. ``POST /api/v1/claims/`` with a distinct text and 3 distinct source URLs
-   (so every request creates a claim, 3 sources, 3 citations and publishes 3 tasks);
+   (so every request creates a claim, 3 sources, 3 citations and publishes the one
+   ``intake_followup`` message that fans out the 3 fetches and the matching in a worker);
 2. ``GET /api/v1/me/`` with the same API key (authentication and little else).
 
 Printed: requests/s, p50, p95, errors for both, and intake/trivial throughput
@@ -190,7 +191,7 @@ def trivial_requests(client: int) -> Callable[[int], Request]:
 
 
 WEB_STAGES = [
-    ("publishing fetch tasks (sources_enqueue -> Redis)", "sources_enqueue ("),
+    ("publishing follow-up work (-> Redis)", "intake_followup_enqueue ("),
     ("input validation (ClaimInput)", "claim_validate ("),
     ("claim_submit: claim, sources, citations (DB)", "claim_submit ("),
     ("API key authentication", "api_key_authenticate ("),
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> dict:
         with db_connect() as conn:
             claims = conn.execute("SELECT count(*) FROM claims_claim").fetchone()[0]
             sources = conn.execute("SELECT count(*) FROM claims_source").fetchone()[0]
-        intake["stored"] = {"claims": claims, "sources": sources, "fetch_tasks_in_redis": queued}
+        intake["stored"] = {"claims": claims, "sources": sources, "messages_in_redis": queued}
         trivial = phase("trivial", args, children, gunicorn, port, key, trivial_requests)
     redis_flush()
     load_after = other_load()
@@ -291,7 +292,7 @@ def report(args: argparse.Namespace, results: dict) -> None:
         ),
         (
             "stored (whole run)",
-            f"{stored['claims']} claims, {stored['sources']} sources, {stored['fetch_tasks_in_redis']} fetch tasks queued",
+            f"{stored['claims']} claims, {stored['sources']} sources, {stored['messages_in_redis']} messages queued",
         ),
         ("CPU during intake", cpu_line(intake["cpu"])),
         ("CPU during trivial", cpu_line(trivial["cpu"])),

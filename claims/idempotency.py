@@ -32,9 +32,13 @@ def run_once(owner: str, key: str, fingerprint: str, action: Callable[[], tuple[
     crash leaves neither; a concurrent duplicate waits on the unique index and
     then replays the winner's response.
     """
-    IdempotencyRecord.objects.filter(owner=owner, key=key, created_at__lt=timezone.now() - KEEP_FOR).delete()
+    expired_before = timezone.now() - KEEP_FOR
     for _ in range(2):
         record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+        if record is not None and record.created_at < expired_before:
+            # Forgotten, as the daily purge would have: only then is there anything to delete.
+            IdempotencyRecord.objects.filter(pk=record.pk, created_at__lt=expired_before).delete()
+            record = None
         if record is not None:
             if record.request_hash != fingerprint:
                 raise IdempotencyKeyReused(key)

@@ -9,7 +9,7 @@ published (broker down), the source stays ``pending`` with its
 
 from celery import shared_task
 
-from claims import archive, articles, idempotency, matching
+from claims import archive, articles, idempotency, matching, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -38,6 +38,13 @@ def idempotency_records_purge() -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def match_claims(claim_ids: list[int]) -> int:
     return matching.claims_match(claim_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def intake_followup(claim_ids: list[int], source_ids: list[int]) -> int:
+    """What intake sends after commit: fan out the fetches, then match the claims."""
+    sent, _ = services.intake_followup_run(claim_ids, source_ids)
+    return sent
 
 
 @shared_task(ignore_result=True)

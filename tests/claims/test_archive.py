@@ -20,12 +20,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from claims import archive
+from claims import archive, matching
 from claims.choices import AttemptOutcome, FetchStatus
-from claims.models import Snapshot, Source
+from claims.models import Claim, Snapshot, Source
 from claims.services import claim_submit
 from claims.tasks import fetch_source
 from factcheck.celery import app
+from tests.claims.broker import drain
 from tests.claims.servers import LoopbackServer, Reply, Request, free_port
 from tests.factories import SourceFactory
 
@@ -56,28 +57,21 @@ def server() -> Iterator[LoopbackServer]:
 
 
 def queued_fetches() -> list[tuple[str, list, str | None]]:
-    """Drain the in-memory broker queue: (task name, args, eta) of every message sent but matching's."""
-    found = []
-    with app.connection_for_read() as conn:
-        queue = conn.SimpleQueue("celery")
-        while True:
-            try:
-                message = queue.get(block=False)
-            except queue.Empty:
-                break
-            if message.headers["task"] != "claims.tasks.match_claims":  # new claims are matched too
-                found.append((message.headers["task"], message.payload[0], message.headers.get("eta")))
-            message.ack()
-        queue.close()
-    return found
+    """Drain the in-memory queue as a worker would (intake follow-ups run, which publish the fetches and match
+    the new claims): (task name, args, eta) of every other message sent but matching's."""
+    return [
+        (message.task, message.args, message.eta)
+        for message in drain().others
+        if message.task != "claims.tasks.match_claims"
+    ]
 
 
 @pytest.fixture(autouse=True)
 def empty_queue() -> Iterator[None]:
     archive.broker_breaker.reset()
-    queued_fetches()
+    drain(run_followups=False)
     yield
-    queued_fetches()
+    drain(run_followups=False)
     archive.broker_breaker.reset()
 
 
@@ -498,7 +492,8 @@ def test_claim_submit_enqueues_fetches_only_after_commit(django_capture_on_commi
     urls = [server.url("/a"), server.url("/b")]
     with django_capture_on_commit_callbacks(execute=True):
         result = claim_submit({"text": "The council doubled the road budget.", "sources": urls})
-        assert queued_fetches() == []  # still inside the transaction: nothing sent yet
+        unsent = drain(run_followups=False)
+        assert unsent.followups == [] and unsent.others == []  # still inside the transaction: nothing sent yet
 
     source_ids = sorted(Source.objects.filter(canonical_url__in=urls).values_list("id", flat=True))
     assert sorted(result.new_source_ids) == source_ids
@@ -543,6 +538,28 @@ def test_a_broker_outage_leaves_sources_for_the_sweep_without_waiting_on_it():
     archive.broker_breaker.reset()  # as time passing would
     assert archive.sources_sweep() == 2
     assert sorted(args[0] for _, args, _ in queued_fetches()) == [first.id, second.id]
+
+
+def test_intake_during_a_broker_outage_leaves_its_sources_and_claim_to_the_sweeps(
+    django_capture_on_commit_callbacks,
+):
+    urls = ["https://outage.example.org/a", "https://outage.example.org/b"]
+    with broker_at(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+        started = time.monotonic()
+        with django_capture_on_commit_callbacks(execute=True):
+            claim = claim_submit({"text": "Filed while the broker was down.", "sources": urls}).claim
+        assert time.monotonic() - started < 2  # the request does not wait on the broker
+    assert archive.broker_breaker.open()
+    sources = sorted(Source.objects.filter(canonical_url__in=urls).values_list("id", flat=True))
+    assert len(sources) == 2
+    assert not Source.objects.filter(enqueued_at__isnull=False).exists()  # not sent, so the sweep sends them
+    assert drain(run_followups=False).followups == []
+
+    archive.broker_breaker.reset()  # the broker is back, as time passing would tell
+    assert archive.sources_sweep() == 2
+    assert sorted(args[0] for _, args, _ in queued_fetches()) == sources
+    Claim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert claim.pk in set(matching.claims_unmatched().values_list("id", flat=True))  # the matching sweep's list
 
 
 def test_sweep_sends_pending_sources_and_frees_dead_leases():

@@ -392,6 +392,21 @@ def test_idempotent_invalid_request_is_not_remembered(intake_client):
     assert IdempotencyRecord.objects.count() == 1
 
 
+def test_an_expired_idempotency_key_acts_again(intake_client):
+    from claims.idempotency import KEEP_FOR
+
+    first = post_json(intake_client, {"text": "Old request"}, HTTP_IDEMPOTENCY_KEY="reused-after-a-week")
+    assert first.status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - KEEP_FOR - timedelta(minutes=1))
+    again = post_json(intake_client, {"text": "New request"}, HTTP_IDEMPOTENCY_KEY="reused-after-a-week")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert again.json()["id"] != first.json()["id"]
+    record = IdempotencyRecord.objects.get()  # the expired record made way for the new one
+    assert record.response_body["id"] == again.json()["id"]
+    replay = post_json(intake_client, {"text": "New request"}, HTTP_IDEMPOTENCY_KEY="reused-after-a-week")
+    assert replay["Idempotent-Replayed"] == "true" and replay.json() == again.json()
+
+
 def test_overlong_idempotency_key_400(intake_client):
     response = post_json(intake_client, {"text": "x"}, HTTP_IDEMPOTENCY_KEY="k" * 256)
     assert_error(response, 400, field="Idempotency-Key")
@@ -668,6 +683,31 @@ def test_ten_concurrent_submissions_of_one_new_claim_store_it_once(make_key):
     claim_id = Claim.objects.get().pk
     assert {body["id"] for _, body in results} == {claim_id}
     assert sorted(body["duplicate"] for _, body in results) == [False] + [True] * 9
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_claims_citing_one_new_url_share_one_source(make_key):
+    """Each request inserts the URL unless another got there first; the losers find the winner's row."""
+    assert connection.vendor == "postgresql"
+    _, raw = make_key("intake", "read")
+    counter = iter(range(10))
+
+    def submit():
+        n = next(counter)
+        payload = {
+            "text": f"Claim {n} citing the harbour report",
+            "sources": ["https://race.example/shared", f"https://race.example/own/{n}"],
+        }
+        response = post_json(_threaded_client(raw), payload)
+        return response.status_code, response.json()
+
+    results = _run_threads(10, submit)
+    assert {status for status, _ in results} == {201}
+    shared = Source.objects.get(canonical_url="https://race.example/shared")
+    assert Claim.objects.count() == 10 and Source.objects.count() == 11
+    assert Citation.objects.filter(source=shared).count() == 10 and Citation.objects.count() == 20
+    assert {body["sources"][0]["id"] for _, body in results} == {shared.pk}
 
 
 @pytest.mark.integration

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.choices import FetchStatus
-from claims.models import Source
+from claims.models import ClaimEmbedding, Source
+from tests.claims.broker import drain
 from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,11 +55,38 @@ def test_a_new_claim_costs_a_fixed_handful_of_queries(intake_client, django_capt
         django_capture_on_commit_callbacks,
     )
     assert len(ten) == len(one), "\n".join(ten)
-    # Key lookup; find the text, insert the claim; find the tags, insert the links; find the URLs,
-    # insert the sources, insert the citations; after commit, mark the sources sent; plus the
-    # savepoint pair the test transaction adds. No re-reading of what was just written.
-    assert len(one) <= 11, "\n".join(one)
+    # Key lookup; insert the claim (no look-up first: ON CONFLICT tells a stored text); find the tags,
+    # insert the links; insert the sources, insert the citations; after commit, mark the sources sent;
+    # plus the savepoint pair the test transaction adds. No re-reading of what was just written.
+    assert len(one) <= 9, "\n".join(one)
     assert not any(sql.lstrip().startswith('SELECT "claims_citation"') for sql in one), "\n".join(one)
+
+
+def test_a_new_claim_publishes_one_message_whatever_its_sources(intake_client, django_capture_on_commit_callbacks):
+    """Each message costs the web process a Redis round trip and Celery's message building: a claim with
+    ten sources publishes one, and the worker that runs it sends the ten fetches and matches the claim."""
+    drain(run_followups=False)
+    urls = [f"https://ten.example.org/{n}" for n in range(10)]
+    response = submit(
+        intake_client, {"text": "Ten sources, one message", "sources": urls}, django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 201
+    published = drain(run_followups=False)
+    assert [message.task for message in published.followups + published.others] == ["claims.tasks.intake_followup"]
+
+    claim_id, source_ids = published.followups[0].args
+    assert claim_id == [response.json()["id"]]
+    assert sorted(source_ids) == sorted(source["id"] for source in response.json()["sources"])
+    assert Source.objects.filter(pk__in=source_ids, enqueued_at__isnull=False).count() == 10
+
+    from claims.tasks import intake_followup
+
+    intake_followup(*published.followups[0].args)  # as a worker runs it
+    fanned_out = drain(run_followups=False).others
+    assert sorted(message.args[0] for message in fanned_out if message.task == "claims.tasks.fetch_source") == sorted(
+        source_ids
+    )
+    assert ClaimEmbedding.objects.filter(claim_id=claim_id[0], matched=True).exists()  # and the claim is matched
 
 
 def test_the_create_response_says_what_the_detail_says_afterwards(intake_client, django_capture_on_commit_callbacks):

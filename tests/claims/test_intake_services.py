@@ -13,36 +13,22 @@ from claims.choices import Channel, ClaimStatus, FetchStatus, Priority
 from claims.models import Citation, Claim, Source, Tag
 from claims.normalize import canonicalize_url
 from claims.services import InvalidInput, claim_submit, claim_validate
-from factcheck.celery import app as celery_app
+from tests.claims.broker import drain
 from tests.factories import ClaimFactory, SourceFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def queued_fetches() -> list[int]:
-    """Drain the test broker; return the source ids of the ``fetch_source`` messages it held."""
-    ids = []
-    with celery_app.connection_for_write() as conn:
-        queue = conn.SimpleQueue("celery")
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                if message.headers.get("task") == "claims.tasks.fetch_source":
-                    ids.append(message.payload[0][0])
-                message.ack()
-        finally:
-            queue.close()
-    return ids
+    """Drain the test broker as a worker would; return the source ids of the ``fetch_source`` messages sent."""
+    return drain().fetched_ids()
 
 
 @pytest.fixture(autouse=True)
 def empty_broker():
-    queued_fetches()
+    drain(run_followups=False)
     yield
-    queued_fetches()
+    drain(run_followups=False)
 
 
 def counts() -> tuple[int, int, int]:
@@ -253,22 +239,27 @@ def test_new_sources_are_enqueued_after_commit(django_capture_on_commit_callback
     sources = list(Source.objects.order_by("id"))
     assert sorted(result.new_source_ids) == [s.pk for s in sources]
     assert all(s.enqueued_at is not None for s in sources)
-    assert sorted(queued_fetches()) == [s.pk for s in sources]
+    sent = drain()
+    assert len(sent.followups) == 1  # one message for the web process to publish, whatever the number of sources
+    assert sent.followup_claim_ids() == [result.claim.pk]
+    assert sorted(sent.fetched_ids()) == [s.pk for s in sources]  # which a worker fans out, one fetch each
 
 
 def test_nothing_is_enqueued_before_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         claim_submit({"text": "Rolled back later", "sources": ["https://e.example/1"]})
     assert Source.objects.get().enqueued_at is None
-    assert queued_fetches() == []
+    nothing = drain(run_followups=False)
+    assert nothing.followups == [] and nothing.others == []  # no message of any kind
 
 
 def test_source_cited_by_a_second_claim_is_not_fetched_again(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         claim_submit({"text": "First citer", "sources": ["https://shared.example/page"]})
     source = Source.objects.get()
-    first_enqueued = source.enqueued_at
     assert queued_fetches() == [source.pk]
+    source.refresh_from_db()
+    first_enqueued = source.enqueued_at
 
     with django_capture_on_commit_callbacks(execute=True):
         second = claim_submit({"text": "Second citer", "sources": ["https://shared.example/page#x"]})

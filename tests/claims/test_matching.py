@@ -12,8 +12,11 @@ from claims.choices import Channel, ClaimStatus, MatchKind
 from claims.comparison import contradictions, features, numbers
 from claims.models import Claim, ClaimEmbedding, ClaimMatch
 from claims.services import claim_submit, claims_import
-from factcheck.celery import app as celery_app
+from claims.tasks import match_claims
+from tests.claims.broker import drain
 from tests.factories import ClaimFactory, StaffFactory
+
+MATCH_TASK = "claims.tasks.match_claims"
 
 pytestmark = pytest.mark.django_db
 
@@ -29,29 +32,15 @@ EARLIER = [
 
 
 def drain_match_messages() -> list[list[int]]:
-    """Empty the test broker; return the claim ids of every ``match_claims`` message it held."""
-    batches = []
-    with celery_app.connection_for_write() as conn:
-        queue = conn.SimpleQueue("celery")
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                if message.headers.get("task") == "claims.tasks.match_claims":
-                    batches.append(message.payload[0][0])
-                message.ack()
-        finally:
-            queue.close()
-    return batches
+    """Empty the test broker; return the claim ids of every ``match_claims`` message it held (sweeps send those)."""
+    return [message.args[0] for message in drain(run_followups=False).others if message.task == MATCH_TASK]
 
 
 @pytest.fixture(autouse=True)
 def empty_broker():
-    drain_match_messages()
+    drain(run_followups=False)
     yield
-    drain_match_messages()
+    drain(run_followups=False)
 
 
 @pytest.fixture
@@ -231,9 +220,12 @@ def test_only_earlier_claims_are_linked(desk):
 
 
 def run_queued_matching() -> list[int]:
-    ids = [claim_id for batch in drain_match_messages() for claim_id in batch]
-    matching.claims_match(ids)
-    return ids
+    """Run what the broker holds as a worker would; return the ids of the claims it was asked to match."""
+    drained = drain()  # intake follow-ups run here, matching their claims
+    batches = [message.args[0] for message in drained.others if message.task == MATCH_TASK]
+    for batch in batches:
+        match_claims(batch)
+    return drained.followup_claim_ids() + [claim_id for batch in batches for claim_id in batch]
 
 
 def duplicate_of(claim: Claim) -> list[int]:
@@ -257,7 +249,8 @@ def test_every_intake_channel_queues_matching_after_commit(desk, django_capture_
 def test_nothing_is_queued_before_commit(desk, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         claim_submit({"text": "A brand new claim about the harbour budget of 2024."}, channel=Channel.API)
-    assert callbacks and drain_match_messages() == []
+    unsent = drain(run_followups=False)
+    assert callbacks and unsent.followups == [] and unsent.others == []
 
 
 def test_sweep_queues_claims_whose_message_was_lost(desk, settings):
