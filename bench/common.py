@@ -320,13 +320,17 @@ def start_gunicorn(
     return child
 
 
-def start_worker(children: Children, concurrency: int, pool: str = "threads", name: str = "worker") -> Child:
-    """The ``worker`` line of the Procfile (``name`` tells several apart)."""
+def start_worker(
+    children: Children, concurrency: int, pool: str = "threads", name: str = "worker", queues: str = "celery"
+) -> Child:
+    """The ``worker`` line of the Procfile (``name`` tells several apart; ``queues="matching"``: the ``matcher``)."""
     args = [
         str(VENV_BIN / "celery") if (VENV_BIN / "celery").exists() else "celery",
         "-A",
         "factcheck",
         "worker",
+        "-Q",
+        queues,
         "--loglevel",
         "WARNING",
         "--pool",

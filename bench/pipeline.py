@@ -259,14 +259,18 @@ class Stack:
     concurrency: int
     processes: int
     workers: list[Child] = field(default_factory=list)
+    matcher: Child | None = None
 
     def start_workers(self) -> list[Child]:
-        """``processes`` workers sharing ``concurrency`` threads (like scaling the Procfile's worker line)."""
+        """``processes`` workers sharing ``concurrency`` threads (like scaling the Procfile's worker line),
+        and the Procfile's ``matcher``, which matches the new claims."""
         threads = max(self.concurrency // self.processes, 1)
         self.workers = [
             start_worker(self.children, threads, name=f"worker{n}" if self.processes > 1 else "worker")
             for n in range(self.processes)
         ]
+        if self.matcher is None:
+            self.matcher = start_worker(self.children, 2, name="matcher", queues="matching")
         return self.workers
 
     def stop_workers(self) -> None:
@@ -281,7 +285,9 @@ class Stack:
 
 def end_to_end(stack: Stack, conn, claims: list[dict], urls: list[str], args, page_server_pid: int) -> dict:
     """The headline figure: from the first POST until every source is fetched."""
-    cpu = CpuWatch(worker=stack.worker_pids, gunicorn=stack.gunicorn.pid, pages_server=page_server_pid)
+    cpu = CpuWatch(
+        worker=stack.worker_pids, matcher=stack.matcher.pid, gunicorn=stack.gunicorn.pid, pages_server=page_server_pid
+    )
     with (
         RssSampler(stack.worker_pids, interval=0.2) as rss,
         py_spy(args.py_spy, stack.children, "pipeline-worker", stack.worker_pids[0]) as worker_profile,

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from claims.archive import broker_breaker, sources_enqueue
 from claims.choices import ApiScope, Channel, FetchStatus
-from claims.matching import claims_match
+from claims.matching import claims_match_enqueue
 from claims.models import ApiKey, Citation, Claim, Source, Tag
 from claims.normalize import canonicalize_url, claim_text_key, url_key
 from claims.signals import claim_created
@@ -274,9 +274,9 @@ def intake_followup_enqueue(claim_ids: list[int], source_ids: list[int]) -> bool
 
 def intake_followup_run(claim_ids: list[int], source_ids: list[int]) -> tuple[int, int]:
     """In a worker: one fetch message per source (the fetch's own retries and lease need their own
-    messages), then match the new claims. Idempotent: a redelivered message fetches and matches nothing twice."""
+    messages), and the new claims to the matcher's queue. Idempotent: fetching and matching are."""
     sent = sources_enqueue(source_ids)
-    matched = claims_match(claim_ids) if claim_ids else 0
+    matched = claims_match_enqueue(claim_ids) if claim_ids else 0
     return sent, matched
 
 

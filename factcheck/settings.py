@@ -217,6 +217,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# CPU-bound work (the embedding model) has a queue and a worker of its own (the Procfile's
+# ``matcher``), so that it never holds the threads that fetch sources.
+MATCHING_QUEUE = "matching"
+CELERY_TASK_ROUTES = {
+    "claims.tasks.match_claims": {"queue": MATCHING_QUEUE},
+    "claims.tasks.process_article": {"queue": MATCHING_QUEUE},
+}
 # Intake must never hang on a dead broker: one quick retry (a pooled connection may be stale after a
 # broker restart), then the source is left for the sweep.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}

@@ -188,6 +188,8 @@ def celery_worker_args(concurrency: int = 4, pool: str = "threads") -> list[str]
         "-A",
         "factcheck",
         "worker",
+        "-Q",
+        "celery,matching",  # one test worker does the Procfile's worker and matcher jobs
         "--loglevel",
         "INFO",
         "--pool",

@@ -1,7 +1,7 @@
 """The in-process ``memory://`` broker the tests run with, read as a worker would read it.
 
 Intake publishes one ``intake_followup`` message per store; a worker runs it, and it publishes the
-``fetch_source`` messages and matches the new claims. ``drain`` does the same with the real task,
+``fetch_source`` messages and a ``match_claims`` message for the matcher. ``drain`` does the same with the real task,
 so tests observe what reaches the workers in the end: the fetches and the matching.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from factcheck.celery import app
 
 FOLLOWUP = "claims.tasks.intake_followup"
+QUEUES = ("celery", "matching")  # the worker's queue and the matcher's (settings.CELERY_TASK_ROUTES)
 
 
 @dataclass(frozen=True)
@@ -54,15 +55,16 @@ def drain(run_followups: bool = True) -> Drained:
 def _take_all() -> list[Message]:
     found = []
     with app.connection_for_write() as conn:
-        queue = conn.SimpleQueue("celery")
-        try:
-            while True:
-                try:
-                    message = queue.get(block=False)
-                except queue.Empty:
-                    break
-                found.append(Message(message.headers["task"], message.payload[0], message.headers.get("eta")))
-                message.ack()
-        finally:
-            queue.close()
+        for name in QUEUES:
+            queue = conn.SimpleQueue(name)
+            try:
+                while True:
+                    try:
+                        message = queue.get(block=False)
+                    except queue.Empty:
+                        break
+                    found.append(Message(message.headers["task"], message.payload[0], message.headers.get("eta")))
+                    message.ack()
+            finally:
+                queue.close()
     return found

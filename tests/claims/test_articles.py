@@ -30,7 +30,7 @@ from claims.extraction import extract_article_html
 from claims.models import Article, ArticleCandidate, Claim, Source
 from claims.services import InvalidInput
 from claims.tasks import process_article
-from factcheck.celery import app
+from tests.claims.broker import drain
 from tests.claims.servers import LoopbackServer, Reply
 from tests.factories import ArticleCandidateFactory, ArticleFactory, ClaimFactory, StaffFactory
 
@@ -57,19 +57,8 @@ def sentences(article: Article) -> list[str]:
 
 
 def queued_messages() -> list[tuple[str, list, str | None]]:
-    """Drain the in-memory broker queue: (task name, args, eta) of every message sent."""
-    found = []
-    with app.connection_for_read() as conn:
-        queue = conn.SimpleQueue("celery")
-        while True:
-            try:
-                message = queue.get(block=False)
-            except queue.Empty:
-                break
-            found.append((message.headers["task"], message.payload[0], message.headers.get("eta")))
-            message.ack()
-        queue.close()
-    return found
+    """Drain the in-memory broker's queues: (task name, args, eta) of every message sent."""
+    return [(message.task, message.args, message.eta) for message in drain(run_followups=False).others]
 
 
 @pytest.fixture(autouse=True)

@@ -221,11 +221,11 @@ def test_only_earlier_claims_are_linked(desk):
 
 def run_queued_matching() -> list[int]:
     """Run what the broker holds as a worker would; return the ids of the claims it was asked to match."""
-    drained = drain()  # intake follow-ups run here, matching their claims
+    drained = drain()  # intake follow-ups run here and send the new claims to the matcher's queue
     batches = [message.args[0] for message in drained.others if message.task == MATCH_TASK]
     for batch in batches:
         match_claims(batch)
-    return drained.followup_claim_ids() + [claim_id for batch in batches for claim_id in batch]
+    return [claim_id for batch in batches for claim_id in batch]
 
 
 def duplicate_of(claim: Claim) -> list[int]:

@@ -1,4 +1,4 @@
-"""``make run`` with no configuration at all: SQLite, the file-system broker, web + worker + beat.
+"""``make run`` with no configuration at all: SQLite, the file-system broker, web + worker + matcher + beat.
 
 This is what a newcomer gets on a laptop, so it must archive a cited page end to end and stop
 cleanly on Ctrl-C. It needs no PostgreSQL or Redis, but starts real processes and is slow.
@@ -109,6 +109,7 @@ def test_make_run_archives_a_cited_page_and_stops_on_ctrl_c(tmp_path):
             assert get_json(f"{base}/healthz")[1] == {"database": "ok", "broker": "ok"}
             commands = " ".join(" ".join(p.cmdline()) for p in psutil.Process(make.pid).children(recursive=True))
             assert "gunicorn" in commands and " worker " in commands and " beat" in commands, commands
+            assert "-Q matching" in commands, commands  # the matcher
 
             created = subprocess.run(
                 [sys.executable, "manage.py", "create_api_key", "--name", "zero config", "--scopes", "intake,read"],
@@ -143,7 +144,7 @@ def test_make_run_archives_a_cited_page_and_stops_on_ctrl_c(tmp_path):
             assert {s["title"] for s in sources()} == {"City council doubles road budget"}
             assert len(pages.requests) == PAGES_CITED
 
-            # Matching works on SQLite too: the worker indexes claims, a restatement finds the first one.
+            # Matching works on SQLite too: the matcher indexes claims, a restatement finds the first one.
             restated = urllib.request.Request(
                 f"{base}/api/v1/claims/",
                 data=json.dumps({"text": RESTATED}).encode(),
