@@ -185,9 +185,21 @@ class _LexemeStats:
 _stats = _LexemeStats()
 _stats_lock = threading.Lock()
 STATS_SECONDS = 300
+STATS_MIN_SECONDS = 5  # an overflowing lookup re-reads them, but not more often than this
+LOOKUP_CAP_FACTOR = 3  # a lookup stops at this many times MATCH_CANDIDATE_ROWS claims
 # Words in more than this share of claims are never looked up, even in pairs: reading their index entries costs
 # more than they narrow the search.
 PAIR_WORD_MAX_FREQUENCY = 0.02
+PAIRED_WORDS = 6  # the rarest words beyond those looked up alone, looked up two by two (15 pairs at most)
+
+
+def _lexeme_stats_refresh() -> bool:
+    """Read the statistics again now; False when they were read a moment ago (nothing newer to learn)."""
+    if time.monotonic() - _stats.loaded_at < STATS_MIN_SECONDS:
+        return False
+    _stats.loaded_at = float("-inf")
+    _lexeme_stats()
+    return True
 
 
 def _lexeme_stats() -> _LexemeStats:
@@ -213,36 +225,39 @@ def _tsquery(lexemes: Iterable[str], operator: str = " | ") -> str:
 
 
 def _candidate_query(lexemes: list[str]) -> str:
-    """Words to look claims up by, rarest first, within a budget of rows the index hands back.
+    """Words to look claims up by, within a budget of rows the index hands back.
 
     A word found in a tenth of all claims finds nothing in particular and costs a tenth of the
-    table to rank: the rarest words (names, places, figures) go in while their estimated rows
-    fit ``MATCH_CANDIDATE_ROWS``; pairs of the commoner words that remain must occur together,
-    and the commonest words are left to the ranking.
-    On a small desk every word fits, so every claim sharing a word is a candidate.
+    table to rank. The rarest words (names, places, figures) go in alone while their estimated
+    rows fit ``MATCH_CANDIDATE_ROWS``; the next ones must occur in pairs, which stay selective
+    on any size of desk (a restatement shares most of its words with the claim it restates);
+    the commonest words are left to the ranking. On a small desk every word fits alone, so
+    every claim sharing a word is a candidate.
     """
     stats = _lexeme_stats()
     budget = settings.MATCH_CANDIDATE_ROWS
-    by_rarity = sorted(lexemes, key=lambda lexeme: (stats.frequencies.get(lexeme, stats.rare), lexeme))
-    chosen, spent = [], 0.0
+
+    def frequency(lexeme: str) -> float:
+        return stats.frequencies.get(lexeme, stats.rare)
+
+    by_rarity = sorted(lexemes, key=lambda lexeme: (frequency(lexeme), lexeme))
+    alone, spent = [], 0.0
     for lexeme in by_rarity:
-        rows = stats.frequencies.get(lexeme, stats.rare) * stats.claims
-        if chosen and spent + rows > budget:
+        rows = frequency(lexeme) * stats.claims
+        if spent + rows > budget:
             break
-        chosen.append(lexeme)
+        alone.append(lexeme)
         spent += rows
-    rest = [
-        lexeme
-        for lexeme in by_rarity
-        if lexeme not in chosen and stats.frequencies.get(lexeme, stats.rare) <= PAIR_WORD_MAX_FREQUENCY
-    ][:5]
+    paired = [lx for lx in by_rarity if lx not in alone and frequency(lx) <= PAIR_WORD_MAX_FREQUENCY][:PAIRED_WORDS]
     pairs = [
         f"({_tsquery([a, b], ' & ')})"
-        for i, a in enumerate(rest)
-        for b in rest[i + 1 :]
-        if stats.frequencies.get(a, stats.rare) * stats.frequencies.get(b, stats.rare) * stats.claims <= budget
+        for i, a in enumerate(paired)
+        for b in paired[i + 1 :]
+        if frequency(a) * frequency(b) * stats.claims <= budget
     ]
-    return " | ".join([_tsquery(chosen), *pairs])
+    if not alone and not pairs:  # a one-word text on a big desk: its rarest word, the ranking does the rest
+        alone = by_rarity[:1]
+    return " | ".join([part for part in (_tsquery(alone),) if alone] + pairs)
 
 
 def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> list[int]:
@@ -254,10 +269,22 @@ def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> 
     if not lexemes:
         return []
     lexemes = sorted(lexemes, key=len, reverse=True)[:MAX_QUERY_TERMS]
+    cap = settings.MATCH_CANDIDATE_ROWS * LOOKUP_CAP_FACTOR
+    ids, looked_up = _lookup(lexemes, filters, cap)
+    if looked_up >= cap and _lexeme_stats_refresh():
+        # The estimates were off (the desk grew since PostgreSQL's statistics were read): read them
+        # again and look up once more rather than rank an arbitrary slice of the claims.
+        ids, _ = _lookup(lexemes, filters, cap)
+    return ids
+
+
+def _lookup(lexemes: list[str], filters: _Filters, cap: int) -> tuple[list[int], int]:
+    """The best ``MATCH_CANDIDATES`` ids by ``ts_rank``, and how many claims the words found (at most ``cap``)."""
     with connection.cursor() as cursor:
         # The inner LIMIT bounds the ranking work whatever the estimates said.
         cursor.execute(
-            "SELECT id FROM (SELECT id, match_vector FROM claims_claim WHERE match_vector @@ %(lookup)s::tsquery"
+            "SELECT id, count(*) OVER () FROM (SELECT id, match_vector FROM claims_claim"
+            " WHERE match_vector @@ %(lookup)s::tsquery"
             " AND (%(exclude)s::bigint IS NULL OR id <> %(exclude)s)"
             " AND (%(before)s::bigint IS NULL OR id < %(before)s)"
             " AND (NOT %(published)s OR status = %(status)s) LIMIT %(rows)s) AS found"
@@ -269,11 +296,12 @@ def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> 
                 "before": filters.before_claim_id,
                 "published": filters.published_only,
                 "status": ClaimStatus.PUBLISHED.value,
-                "rows": settings.MATCH_CANDIDATE_ROWS * 2,
+                "rows": cap,
                 "limit": settings.MATCH_CANDIDATES,
             },
         )
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def _candidates_scan(query_vector: np.ndarray, filters: _Filters) -> list[int]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from claims import matching
 from claims.choices import Channel, ClaimStatus, MatchKind
@@ -306,3 +308,21 @@ def test_similar_api_needs_the_read_scope(desk, make_key, api_client):
     _, raw = make_key("intake")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api_client.get("/api/v1/claims/similar/", {"text": "crime"}).status_code == 403
+
+
+def test_lookup_reads_the_statistics_again_when_the_desk_outgrew_them(settings, monkeypatch):
+    """Statistics read when the desk was small would let common words flood the lookup and cut the
+    real match out: an overflowing lookup reads them again and asks once more."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's word statistics: the SQLite path compares stored vectors instead")
+    settings.MATCH_CANDIDATE_ROWS = 2  # a lookup stops at 6 claims
+    for n in range(30):
+        ClaimFactory(text=f"The city budget grew by {n} percent, officials said in report number {n}.")
+    target = ClaimFactory(text="The Zorblax budget grew in Quuxton last year.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+    stale = matching._LexemeStats(claims=1.0, loaded_at=time.monotonic() - 60)  # read when the desk was empty
+    monkeypatch.setattr(matching, "_stats", stale)
+    found = matching._candidates_fulltext("Zorblax budget grew in Quuxton", "en", matching._Filters())
+    assert target.pk in found
+    assert matching._stats.claims > 1  # read again
