@@ -50,6 +50,19 @@ def _owner(request) -> str:
     return f"key:{key.pk}" if key else f"user:{user.pk}"
 
 
+def similar_to_query(params, *, published_only: bool = False) -> list[dict]:
+    """Validate ``text``, ``limit`` and ``language`` (400 naming the field) and match the text."""
+    query = SimilarQuerySerializer(data=params)
+    query.is_valid(raise_exception=True)
+    found = find_similar(
+        query.validated_data["text"],
+        limit=query.validated_data["limit"],
+        language=query.validated_data.get("language"),
+        published_only=published_only,
+    )
+    return matches_as_dicts(found)
+
+
 class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Submit claims with their cited sources, and read them back."""
 
@@ -156,14 +169,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=False, methods=["get"], url_path="similar")
     def similar_to_text(self, request) -> Response:
         """Claims already in the desk that say what ``text`` says, in other words too, best first."""
-        query = SimilarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        found = find_similar(
-            query.validated_data["text"],
-            limit=query.validated_data["limit"],
-            language=query.validated_data.get("language"),
-        )
-        return Response(matches_as_dicts(found))
+        return Response(similar_to_query(request.query_params))
 
     @extend_schema(
         operation_id="claims_similar",

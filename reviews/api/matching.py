@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from claims.api.serializers import SimilarClaimSerializer, SimilarQuerySerializer
-from claims.matching import find_similar, matches_as_dicts
+from claims.api.views import similar_to_query
 from reviews.api.consumer import ConsumerView
 from reviews.api.serializers import TransitionResultSerializer
 from reviews.api.views import DeskView, _claim_body, _input
@@ -26,16 +26,8 @@ class VerdictMatchView(ConsumerView):
     )
     def get(self, request) -> Response:
         """Published verdicts on claims that say what ``text`` says, in other words too, best first."""
-        query = SimilarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        found = find_similar(
-            query.validated_data["text"],
-            limit=query.validated_data["limit"],
-            language=query.validated_data.get("language"),
-            published_only=True,
-        )
-        rows = [row for row in matches_as_dicts(found) if "verdict_id" in row]  # a retracted verdict is not shown
-        return Response(rows)
+        rows = similar_to_query(request.query_params, published_only=True)
+        return Response([row for row in rows if "verdict_id" in row])  # a retracted verdict is not shown
 
 
 class ReuseInput(serializers.Serializer):

@@ -50,12 +50,6 @@ def fetch_settings(settings):
     return settings
 
 
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
 def queued_fetches() -> list[tuple[str, list, str | None]]:
     """Drain the in-memory queue as a worker would (intake follow-ups run, which publish the fetches and match
     the new claims): (task name, args, eta) of every other message sent but matching's."""

@@ -31,7 +31,7 @@ from claims.models import Article, ArticleCandidate, Claim, Source
 from claims.services import InvalidInput
 from claims.tasks import process_article
 from tests.claims.broker import drain
-from tests.claims.servers import LoopbackServer, Reply
+from tests.claims.servers import Reply
 from tests.factories import ArticleCandidateFactory, ArticleFactory, ClaimFactory, StaffFactory
 
 PAGES = Path(__file__).parent / "pages" / "articles"
@@ -66,18 +66,6 @@ def empty_queue() -> Iterator[None]:
     queued_messages()
     yield
     queued_messages()
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def allow_loopback(settings):
-    settings.FETCH_ALLOWLIST = ["127.0.0.1"]
-    return settings
 
 
 # --------------------------------------------------------------------------- extraction

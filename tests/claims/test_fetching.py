@@ -51,19 +51,6 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 @pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def allow_loopback(settings):
-    """Allow-list 127.0.0.1 (any port), as a deployment fetching a local service would."""
-    settings.FETCH_ALLOWLIST = ["127.0.0.1"]
-    return settings
-
-
-@pytest.fixture
 def no_network(monkeypatch):
     """Make any DNS lookup or connect fail the test: refusals must come before I/O."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def fetch_settings(settings):
     settings.FETCH_ALLOWLIST = ["127.0.0.1"]
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with LoopbackServer() as srv:
-        yield srv
 
 
 def archived(server: LoopbackServer, path: str, body: bytes, headers=HTML) -> Source:
