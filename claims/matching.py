@@ -139,15 +139,19 @@ def find_similar(
     before_claim_id: int | None = None,
     published_only: bool = False,
     min_score: float | None = None,
+    vector: np.ndarray | None = None,
 ) -> list[SimilarClaim]:
-    """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones)."""
+    """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones).
+
+    ``vector`` is the text's embedding when the caller has it already.
+    """
     text = _CONTROL.sub(" ", clean_claim_text(text or "")[:MAX_QUERY_CHARS]).strip()
     if not text:
         return []
     if min_score is None:
         min_score = settings.MATCH_SIMILAR_THRESHOLD
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
-    query_vector = embeddings.embed([text])[0]
+    query_vector = vector if vector is not None else embeddings.embed([text])[0]
     if connection.vendor == "postgresql":
         candidate_ids = _candidates_fulltext(text, language, filters)
     else:
@@ -378,7 +382,13 @@ def claim_match(claim_id: int) -> list[ClaimMatch]:
     claim = Claim.objects.filter(pk=claim_id).values("id", "text", "text_key", "language").first()
     if claim is None:
         return []
-    found = find_similar(claim["text"], limit=MATCHES_KEPT, language=claim["language"], before_claim_id=claim_id)
+    stored = ClaimEmbedding.objects.filter(claim_id=claim_id, text_key=claim["text_key"]).values_list(
+        "vector", flat=True
+    )
+    vector = next((embeddings.from_bytes(data) for data in stored), None)  # indexed just before: no second embedding
+    found = find_similar(
+        claim["text"], limit=MATCHES_KEPT, language=claim["language"], before_claim_id=claim_id, vector=vector
+    )
     links = [
         ClaimMatch(claim_id=claim_id, matched_id=match.claim_id, score=match.score, kind=match.kind)
         for match in found
