@@ -225,7 +225,9 @@ def _lexeme_stats() -> _LexemeStats:
 
 
 def _tsquery(lexemes: Iterable[str], operator: str = " | ") -> str:
-    return operator.join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
+    """Lexemes as tsquery operands, quoted (a backslash and a quote are escaped inside quotes)."""
+    quoted = (lexeme.replace("\\", "\\\\").replace("'", "''") for lexeme in lexemes)
+    return operator.join(f"'{lexeme}'" for lexeme in quoted)
 
 
 def _candidate_query(lexemes: list[str]) -> str:

@@ -160,7 +160,9 @@ def test_scores_are_deterministic(desk):
     assert matching.find_similar(text, min_score=0) == matching.find_similar(text, min_score=0)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\x00\xff\x01", "?!…", "x" * 5_000_000])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\x00\xff\x01", "?!…", "x" * 5_000_000, "C:\\budget\\x it's \\' & | ! ( ) :* <-> \"q\""]
+)
 def test_hostile_texts(desk, text):
     found = matching.find_similar(text)
     assert all(0 <= m.score <= 1 for m in found)
