@@ -24,20 +24,17 @@ Redis and the client, and how busy the machine was with other work.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    Call,
     Children,
     CpuWatch,
     bench_database,
@@ -45,10 +42,10 @@ from common import (
     create_api_key,
     db_connect,
     free_port,
+    http_load,
     interference_rows,
     log,
     other_load,
-    percentile,
     print_profile,
     print_table,
     profile_summary,
@@ -62,115 +59,29 @@ from common import (
 
 TARGET_RATIO = 0.3
 
-# A request: (method, path, body or None, expected status).
-Request = tuple[str, str, bytes | None, int]
-
-
-@dataclass
-class ClientLog:
-    """What one client saw: (start, end, ok) per request, plus error samples."""
-
-    requests: list[tuple[float, float, bool]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def client_loop(
-    port: int,
-    key: str,
-    make_request: Callable[[int], Request],
-    start: threading.Barrier,
-    stop_at: list[float],
-    out: ClientLog,
-) -> None:
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Accept": "application/json"}
-    conn: http.client.HTTPConnection | None = None
-    number = 0
-    try:
-        start.wait()
-    except threading.BrokenBarrierError:
-        return
-    while True:
-        began = time.perf_counter()
-        if began >= stop_at[0]:
-            break
-        method, path, body, expected = make_request(number)
-        number += 1
-        ok = False
-        try:
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            payload = response.read()
-            ok = response.status == expected
-            if not ok and len(out.errors) < 5:
-                out.errors.append(f"{method} {path} -> {response.status}: {payload[:200]!r}")
-            if response.will_close:
-                conn.close()
-                conn = None
-        except (OSError, http.client.HTTPException) as exc:
-            if len(out.errors) < 5:
-                out.errors.append(f"{method} {path} -> {type(exc).__name__}: {exc}")
-            if conn is not None:
-                conn.close()
-            conn = None
-        out.requests.append((began, time.perf_counter(), ok))
-    if conn is not None:
-        conn.close()
-
 
 def run_load(
     port: int, key: str, clients: int, warmup: float, duration: float, factory: Callable[[int], Callable]
 ) -> dict:
-    """``clients`` threads hammer the server; only requests finishing inside the measured window count."""
-    barrier = threading.Barrier(clients + 1)
-    stop_at = [float("inf")]
-    logs = [ClientLog() for _ in range(clients)]
-    threads = [
-        threading.Thread(target=client_loop, args=(port, key, factory(n), barrier, stop_at, logs[n]), daemon=True)
-        for n in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        barrier.wait()
-        began = time.perf_counter()
-        window_start = began + warmup
-        window_end = window_start + duration
-        stop_at[0] = window_end
-        for thread in threads:
-            thread.join(timeout=duration + warmup + 60)
-    finally:
-        stop_at[0] = 0.0  # interrupted: clients stop after their current request
-        barrier.abort()
-
-    measured = [
-        (end - start, ok) for log_ in logs for start, end, ok in log_.requests if window_start <= end <= window_end
-    ]
-    latencies = [latency for latency, ok in measured if ok]
-    errors = sum(1 for _, ok in measured if not ok)
-    total_sent = sum(len(log_.requests) for log_ in logs)
-    total_ok = sum(1 for log_ in logs for _, _, ok in log_.requests if ok)
-    return {
-        "clients": clients,
-        "seconds": duration,
-        "requests": len(measured),
-        "requests_per_s": round(len(latencies) / duration, 1),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "errors": errors,
-        "error_samples": [e for log_ in logs for e in log_.errors][:5],
-        "sent_including_warmup": total_sent,
-        "ok_including_warmup": total_ok,
-    }
+    """``clients`` keep-alive clients send back to back; only requests finishing inside the window count."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Accept": "application/json"}
+    result = http_load(port, clients, warmup, duration, lambda client: _calls(factory(client), headers))
+    return {"clients": clients, "requests": len(result.latencies) + result.errors, **result.summary()}
 
 
-def intake_requests(run: str) -> Callable[[int], Callable[[int], Request]]:
+def _calls(make: Callable[[int], tuple], headers: dict[str, str]) -> Callable[[int], Call]:
+    def call(number: int) -> Call:
+        method, path, body, expected = make(number)
+        return Call(method, path, headers, body, expected)
+
+    return call
+
+
+def intake_requests(run: str) -> Callable[[int], Callable[[int], tuple]]:
     """Per client: a distinct claim text and 3 distinct source URLs for every request."""
 
-    def for_client(client: int) -> Callable[[int], Request]:
-        def make(number: int) -> Request:
+    def for_client(client: int) -> Callable[[int], tuple]:
+        def make(number: int) -> tuple:
             tag = f"{run}-{client}-{number}"
             payload = {
                 "text": f"Intake benchmark claim {tag}: the minister said {number % 90 + 5} percent of "
@@ -186,7 +97,7 @@ def intake_requests(run: str) -> Callable[[int], Callable[[int], Request]]:
     return for_client
 
 
-def trivial_requests(client: int) -> Callable[[int], Request]:
+def trivial_requests(client: int) -> Callable[[int], tuple]:
     return lambda number: ("GET", "/api/v1/me/", None, 200)
 
 
