@@ -303,29 +303,40 @@ class _BrokerBreaker:
 broker_breaker = _BrokerBreaker(pause=30.0)
 
 
+def tasks_publish(task, arguments: Iterable[tuple], *, what: str, countdown: float | None = None) -> int:
+    """Publish one ``task`` message per argument tuple over one producer; returns how many were sent.
+
+    A broker outage is not an error: the rest is left to the caller's sweep, and the breaker
+    keeps the next requests from waiting out the broker's timeouts again.
+    """
+    arguments = list(arguments)
+    if not arguments:
+        return 0
+    if broker_breaker.open():
+        logger.info("broker recently unavailable; %d %s left for the sweep", len(arguments), what)
+        return 0
+    sent = 0
+    try:
+        # One producer (and broker connection) for the whole batch instead of one acquired per message.
+        with task.app.producer_or_acquire() as producer:
+            for args in arguments:
+                task.apply_async(args, countdown=countdown, producer=producer)
+                sent += 1
+    except Exception:  # broker down or unreachable
+        logger.warning("broker unavailable; %d %s left for the sweep", len(arguments) - sent, what, exc_info=True)
+        broker_breaker.trip()
+    return sent
+
+
 def sources_enqueue(source_ids: Iterable[int], countdown: float | None = None) -> int:
     """Hand sources to the workers. A broker outage is not an error: the periodic sweep sends them later."""
     from claims.tasks import fetch_source  # tasks import this module
 
     ids = list(source_ids)
-    if not ids:
-        return 0
-    if broker_breaker.open():
-        logger.info("broker recently unavailable; %d source(s) left for the sweep", len(ids))
-        return 0
-    sent = []
-    try:
-        # One producer (and broker connection) for the whole batch instead of one acquired per task.
-        with fetch_source.app.producer_or_acquire() as producer:
-            for source_id in ids:
-                fetch_source.apply_async((source_id,), countdown=countdown, producer=producer)
-                sent.append(source_id)
-    except Exception:  # broker down or unreachable: the periodic sweep will enqueue the rest
-        logger.warning("broker unavailable; %d source(s) left for the sweep", len(ids) - len(sent), exc_info=True)
-        broker_breaker.trip()
+    sent = tasks_publish(fetch_source, [(source_id,) for source_id in ids], what="source(s)", countdown=countdown)
     if sent:
-        Source.objects.filter(pk__in=sent).update(enqueued_at=timezone.now())
-    return len(sent)
+        Source.objects.filter(pk__in=ids[:sent]).update(enqueued_at=timezone.now())
+    return sent
 
 
 def sources_sweep() -> int:

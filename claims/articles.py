@@ -24,6 +24,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
+from claims import embeddings
+from claims.archive import tasks_publish
 from claims.checkworthiness import CHECKWORTHY_THRESHOLD, score_sentences
 from claims.choices import ArticleStatus, CandidateStatus, Channel
 from claims.extraction import (
@@ -35,7 +37,7 @@ from claims.extraction import (
     extract_document,
 )
 from claims.fetching import FetchFailed, FetchRefused, FetchTransient, safe_fetch
-from claims.matching import find_similar
+from claims.matching import find_similar, matches_as_dicts
 from claims.models import ApiKey, Article, ArticleCandidate, Claim
 from claims.sentences import split_paragraphs, split_sentences
 from claims.services import IntakeResult, InvalidInput, claim_submit, error_messages
@@ -148,15 +150,7 @@ def articles_enqueue(article_ids: list[int], countdown: float | None = None) -> 
     """Hand articles to the workers; when the broker is down, ``articles_sweep`` sends them later."""
     from claims.tasks import process_article  # tasks import this module
 
-    sent = 0
-    try:
-        with process_article.app.producer_or_acquire() as producer:
-            for article_id in article_ids:
-                process_article.apply_async((article_id,), countdown=countdown, producer=producer)
-                sent += 1
-    except Exception:
-        logger.warning("broker unavailable; %d article(s) left for the sweep", len(article_ids) - sent, exc_info=True)
-    return sent
+    return tasks_publish(process_article, [(pk,) for pk in article_ids], what="article(s)", countdown=countdown)
 
 
 def articles_sweep() -> int:
@@ -344,10 +338,11 @@ def _candidates_build(extracted: ExtractedArticle, language: str) -> list[_Row]:
         row.reasons = [{"code": r.code, "weight": r.weight, "detail": r.detail} for r in worthiness.reasons]
         row.speaker = worthiness.speaker or ""
     worthy = sorted((row for row in rows if row.score >= CHECKWORTHY_THRESHOLD), key=lambda row: -row.score)
-    for row in worthy[:ARTICLE_MAX_MATCHED]:
-        row.matches = [
-            match.as_dict() for match in find_similar(row.sentence, limit=ARTICLE_MATCH_LIMIT, language=language)
-        ]
+    matched = worthy[:ARTICLE_MAX_MATCHED]
+    vectors = embeddings.embed([row.sentence for row in matched])  # one batch, not one model call per sentence
+    for row, vector in zip(matched, vectors, strict=True):
+        found = find_similar(row.sentence, limit=ARTICLE_MATCH_LIMIT, language=language, vector=vector)
+        row.matches = matches_as_dicts(found)
     return rows
 
 

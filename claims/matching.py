@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import embeddings
+from claims.archive import tasks_publish
 from claims.choices import ClaimStatus, MatchKind
 from claims.comparison import ClaimFeatures, contradictions, features, word_overlap
 from claims.models import Claim, ClaimEmbedding, ClaimMatch
@@ -413,23 +414,13 @@ def claims_match(claim_ids: Iterable[int]) -> int:
 
 
 def claims_match_enqueue(claim_ids: Iterable[int]) -> int:
-    """Hand claims to the workers for matching. A broker outage is not an error: the sweep catches up."""
-    from claims.archive import broker_breaker
+    """Hand claims to the matcher in batches. A broker outage is not an error: the sweep catches up."""
     from claims.tasks import match_claims  # tasks import this module
 
     ids = list(claim_ids)
-    if not ids or broker_breaker.open():
-        return 0
-    sent = 0
-    try:
-        with match_claims.app.producer_or_acquire() as producer:
-            for start in range(0, len(ids), TASK_BATCH):
-                match_claims.apply_async((ids[start : start + TASK_BATCH],), producer=producer)
-                sent += len(ids[start : start + TASK_BATCH])
-    except Exception:
-        logger.warning("broker unavailable; %d claim(s) left for the matching sweep", len(ids) - sent, exc_info=True)
-        broker_breaker.trip()
-    return sent
+    batches = [ids[start : start + TASK_BATCH] for start in range(0, len(ids), TASK_BATCH)]
+    sent = tasks_publish(match_claims, [(batch,) for batch in batches], what="claim batch(es)")
+    return sum(len(batch) for batch in batches[:sent])
 
 
 def claims_unmatched():

@@ -23,7 +23,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from claims.archive import broker_breaker, sources_enqueue
+from claims.archive import sources_enqueue, tasks_publish
 from claims.choices import ApiScope, Channel, FetchStatus
 from claims.matching import claims_match_enqueue
 from claims.models import ApiKey, Citation, Claim, Source, Tag
@@ -248,23 +248,8 @@ def intake_followup_enqueue(claim_ids: list[int], source_ids: list[int]) -> bool
 
     if not claim_ids and not source_ids:
         return False
-    if broker_breaker.open():
-        logger.info(
-            "broker recently unavailable; %d claim(s), %d source(s) left for the sweeps",
-            len(claim_ids),
-            len(source_ids),
-        )
-        return False
-    try:
-        intake_followup.apply_async((list(claim_ids), list(source_ids)))
-    except Exception:  # broker down or unreachable
-        logger.warning(
-            "broker unavailable; %d claim(s), %d source(s) left for the sweeps",
-            len(claim_ids),
-            len(source_ids),
-            exc_info=True,
-        )
-        broker_breaker.trip()
+    what = f"follow-up of {len(claim_ids)} claim(s) and {len(source_ids)} source(s)"
+    if not tasks_publish(intake_followup, [(list(claim_ids), list(source_ids))], what=what):
         return False
     if source_ids:
         # Sent, in the sense the fetch sweep reads: it re-sends only if no fetch follows for a while.

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from claims import articles
+from claims.archive import broker_breaker
 from claims.articles import (
     ARTICLE_MAX_TEXT_CHARS,
     CandidateDecided,
@@ -496,3 +497,15 @@ def test_candidate_of_another_article_is_not_found():
         candidate_accept(other.pk, candidate.pk)
     with pytest.raises(ArticleCandidate.DoesNotExist):
         candidate_dismiss(other.pk, candidate.pk)
+
+
+def test_a_recent_broker_failure_leaves_new_articles_to_the_sweep(django_capture_on_commit_callbacks):
+    """Like sources and claims: a request does not wait out a broker that just failed."""
+    broker_breaker.trip()
+    with django_capture_on_commit_callbacks(execute=True):
+        article = articles.article_submit({"text": "The council spent 5 million euros on roads in 2024."})
+    assert queued_messages() == []
+    assert Article.objects.get(pk=article.pk).status == ArticleStatus.PENDING
+    broker_breaker.reset()
+    assert articles.articles_enqueue([article.pk]) == 1
+    assert queued_messages() == [("claims.tasks.process_article", [article.pk], None)]
