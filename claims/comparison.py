@@ -132,7 +132,14 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*
 
 
 def names(text: str) -> frozenset[str]:
-    """Capitalised words not opening a sentence: the people, places and bodies a claim is about."""
+    """Capitalised words not opening a sentence: the people, places and bodies a claim is about.
+
+    A text written mostly in capitals ("THE VACCINE CONTAINS MICROCHIPS!!!") says nothing by its
+    casing: it names nobody this way.
+    """
+    words = _WORD.findall(text)
+    if sum(word.isupper() and len(word) > 1 for word in words) * 2 > len(words):
+        return frozenset()
     found = set()
     for match in _NAME.finditer(text.strip()):
         for word in match.group(1).split():

@@ -225,7 +225,7 @@ def test_matches_name_similar_claims_already_in_the_desk():
     candidate = article.candidates.get()
     assert candidate.score >= CHECKWORTHY_THRESHOLD
     assert [match["claim_id"] for match in candidate.matches] == [existing.pk]
-    assert candidate.matches[0]["kind"] in {"duplicate", "similar"}
+    assert candidate.matches[0]["kind"] == "duplicate"
     assert set(candidate.matches[0]) == {"claim_id", "text", "score", "kind"}
 
 

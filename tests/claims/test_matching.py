@@ -87,6 +87,11 @@ def test_contradictions(a, b, reason):
     assert reason in contradictions(features(a), features(b))
 
 
+def test_shouting_names_nobody():
+    assert features("THE COVID-19 VACCINE CONTAINS MICROCHIPS THAT TRACK PEOPLE!!!").names == frozenset()
+    assert features("The WHO says the NHS in London is short of 40,000 nurses.").names >= {"who", "nhs", "london"}
+
+
 def test_restatements_do_not_contradict():
     a = features("Crime in London rose by 12% last year.")
     assert contradictions(a, features("London crime up 12 percent in the past year")) == []
@@ -110,7 +115,7 @@ def test_restatements_do_not_contradict():
 def test_paraphrases_find_the_earlier_claim_first(desk, text, expected):
     match = best(text)
     assert match.claim_id == desk[expected].pk
-    assert match.kind in {MatchKind.DUPLICATE, MatchKind.SIMILAR}
+    assert match.kind == MatchKind.DUPLICATE
 
 
 def test_restatement_is_a_duplicate(desk):
@@ -120,16 +125,19 @@ def test_restatement_is_a_duplicate(desk):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "earlier", "conflict"),
     [
-        "Unemployment did not fall to 3.5% in 2023, the lowest rate in fifty years.",  # negated
-        "Unemployment fell to 4.5% in 2023, the lowest rate in fifty years.",  # another figure
-        "Crime in Paris rose by 12% last year according to police figures.",  # another city
-        "Crime in London fell by 12% last year according to police figures.",  # the other direction
+        ("Unemployment did not fall to 3.5% in 2023, the lowest rate in fifty years.", 0, "negation"),
+        ("Unemployment fell to 4.5% in 2023, the lowest rate in fifty years.", 0, "numbers"),
+        ("Crime in Paris rose by 12% last year according to police figures.", 2, "names"),
+        ("Crime in London fell by 12% last year according to police figures.", 2, "direction"),
     ],
 )
-def test_contradicting_texts_are_never_duplicates(desk, text):
-    assert all(match.kind != MatchKind.DUPLICATE for match in matching.find_similar(text, min_score=0))
+def test_contradicting_texts_are_similar_never_duplicates(desk, text, earlier, conflict):
+    found = matching.find_similar(text, min_score=0)
+    assert (found[0].claim_id, found[0].kind) == (desk[earlier].pk, MatchKind.SIMILAR)
+    assert conflict in found[0].conflicts
+    assert all(match.kind != MatchKind.DUPLICATE for match in found)
 
 
 def test_unrelated_text_matches_nothing(desk):
@@ -166,6 +174,8 @@ def test_scores_are_deterministic(desk):
 def test_hostile_texts(desk, text):
     found = matching.find_similar(text)
     assert all(0 <= m.score <= 1 for m in found)
+    if not any(ch.isalnum() for ch in text):  # nothing to match on
+        assert found == []
 
 
 def test_scan_path_used_without_full_text_finds_the_same_claim(desk):
@@ -306,17 +316,16 @@ def test_similar_of_a_claim_api(desk, make_key, api_client):
 
 
 def test_similar_api_needs_the_read_scope(desk, make_key, api_client):
-    assert api_client.get("/api/v1/claims/similar/", {"text": "crime"}).status_code in {401, 403}
+    assert api_client.get("/api/v1/claims/similar/", {"text": "crime"}).status_code == 401
     _, raw = make_key("intake")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api_client.get("/api/v1/claims/similar/", {"text": "crime"}).status_code == 403
 
 
+@pytest.mark.integration  # PostgreSQL's word statistics: without PostgreSQL it skips loudly, and fails in CI
 def test_lookup_reads_the_statistics_again_when_the_desk_outgrew_them(settings, monkeypatch):
     """Statistics read when the desk was small would let common words flood the lookup and cut the
     real match out: an overflowing lookup reads them again and asks once more."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's word statistics: the SQLite path compares stored vectors instead")
     settings.MATCH_CANDIDATE_ROWS = 2  # a lookup stops at 6 claims
     for n in range(30):
         ClaimFactory(text=f"The city budget grew by {n} percent, officials said in report number {n}.")
