@@ -23,7 +23,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from claims.archive import sources_enqueue, tasks_publish
+from claims.archive import CYCLE_START, sources_enqueue, tasks_publish
 from claims.choices import ApiScope, Channel, FetchStatus
 from claims.matching import claims_match_enqueue
 from claims.models import ApiKey, Citation, Claim, Source, Tag
@@ -333,10 +333,9 @@ def _citations_add_many(
     Citation.objects.bulk_create(citations, ignore_conflicts=True)
     if failed:
         # A newly cited page that failed before gets another full try.
-        retry = {"fetch_status": FetchStatus.PENDING, "attempts": 0, "next_attempt_at": None, "enqueued_at": None}
-        Source.objects.filter(pk__in=failed, fetch_status=FetchStatus.FAILED).update(**retry)
+        Source.objects.filter(pk__in=failed, fetch_status=FetchStatus.FAILED).update(**CYCLE_START)
         for source in failed.values():
-            for name, value in retry.items():
+            for name, value in CYCLE_START.items():
                 setattr(source, name, value)
     return CitationsAdded(fetch=fetch, citations=citations)
 

@@ -7,6 +7,7 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from claims.api.checkworthiness import WorthinessReasonSerializer
 from claims.api.errors import Conflict
 from claims.api.pagination import NewestFirstCursorPagination
 from claims.api.parsers import LimitedJSONParser
@@ -29,14 +30,8 @@ from claims.validation import TextField
 _TRUE = {"1", "true", "yes", "on"}
 
 
-class ReasonSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    weight = serializers.FloatField()
-    detail = serializers.CharField()
-
-
 class CandidateSerializer(serializers.ModelSerializer):
-    reasons = ReasonSerializer(many=True, read_only=True)
+    reasons = WorthinessReasonSerializer(many=True, read_only=True)
     matches = SimilarClaimSerializer(many=True, read_only=True)
     links = serializers.ListField(child=serializers.URLField(), read_only=True)
     claim_id = serializers.IntegerField(read_only=True, allow_null=True)
