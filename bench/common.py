@@ -677,7 +677,7 @@ def write_results(name: str, data: dict[str, Any]) -> Path:
 
 _DESK_USERS_CODE = """
 import json, os
-from claims.services import api_key_create
+from claims.intake.keys import api_key_create
 from reviews.people import user_add
 spec = json.loads(os.environ["BENCH_DESK_SPEC"])
 made = []

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.checkworthiness import CHECKWORTHY_THRESHOLD, score_sentence  # noqa: E402
+from claims.articles.checkworthiness import CHECKWORTHY_THRESHOLD, score_sentence  # noqa: E402
 
 DEFAULT_DATA = ROOT / "bench" / "data" / "checkworthiness.jsonl"
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")

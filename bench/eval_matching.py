@@ -4,7 +4,7 @@
 labelled same or different; ``matching_distractors.jsonl`` holds more claims on the same topics.
 The desk is every distinct ``a``, every ``b`` of a *different* pair (the near misses a real desk
 holds: the negated claim, the one with another figure or country) and the distractors, stored
-as claims in a fresh PostgreSQL database and indexed by the real service (``claims.matching``).
+as claims in a fresh PostgreSQL database and indexed by the real service (``claims.matching.services``).
 
 Retrieval: for each ``same`` pair, ``b`` is matched against the whole desk
 (``find_similar``, the service behind ``/api/v1/claims/similar/``) and the rank of ``a`` gives
@@ -104,8 +104,8 @@ def ours(corpus: list[str], pairs: list[dict], k: int) -> tuple[list[int | None]
     os.environ.setdefault("CELERY_BROKER_URL", "memory://localhost/")
     sys.path.insert(0, str(ROOT))
     django.setup()
-    from claims import matching
     from claims.choices import MatchKind
+    from claims.matching import services as matching
     from claims.models import Claim
     from claims.normalize import claim_text_key
 

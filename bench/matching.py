@@ -5,7 +5,7 @@ organisations, people, subjects, figures, years), so that, as in a real desk, a 
 are in many claims and most are rare. Half the queries restate a stored claim as a social
 media post would (casing, figures written out, attribution dropped), half are new claims of
 the same kinds worded another way, as claims arriving at the desk are: each is answered by the
-service behind ``/api/v1/claims/similar/`` (``claims.matching.find_similar``: full-text
+service behind ``/api/v1/claims/similar/`` (``claims.matching.services.find_similar``: full-text
 candidates from the GIN index, then embedding re-ranking), called in-process one at a time,
 with its query embedded for real every time.
 
@@ -261,7 +261,7 @@ def queries(count: int, seed: int, stored: list[str]) -> list[tuple[str, int | N
 def measure(the_queries: list[tuple[str, int | None]], warmup: int) -> dict:
     from django.db import connection
 
-    from claims.matching import find_similar
+    from claims.matching.services import find_similar
 
     connection.close()  # a fresh connection: plans and caches see the new data
     latencies, restated, first, listed = [], 0, 0, 0
@@ -301,7 +301,7 @@ def main() -> None:
         import django
 
         django.setup()
-        from claims import embeddings
+        from claims.matching import embeddings
 
         seen: set[str] = set()
         log(f"embedding {args.prototypes} prototype claims")

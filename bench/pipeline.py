@@ -231,7 +231,7 @@ WORKER_LAYERS = [
     ("celery/kombu plumbing (receive, ack)", "celery/"),
     ("celery/kombu plumbing (receive, ack)", "kombu/"),
     ("celery/kombu plumbing (receive, ack)", "redis/"),
-    ("claims.archive, other", "archive.py"),
+    ("claims.sources.archive, other", "archive.py"),
 ]
 WEB_STAGES = [
     ("publishing fetch tasks (sources_enqueue)", "sources_enqueue ("),

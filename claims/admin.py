@@ -7,10 +7,10 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims import archive
+from claims.intake.keys import api_key_create, api_key_revoke, api_key_validate
+from claims.intake.validation import ClaimInput, InvalidInput, error_messages
 from claims.models import ApiKey, Article, ArticleCandidate, Citation, Claim, FetchAttempt, Snapshot, Source, Tag
-from claims.services import InvalidInput, api_key_create, api_key_revoke, api_key_validate, error_messages
-from claims.validation import ClaimInput
+from claims.sources import archive
 
 
 class CitationInline(admin.TabularInline):
@@ -25,7 +25,7 @@ class CitationInline(admin.TabularInline):
 
 
 class ClaimAdminForm(forms.ModelForm):
-    """Edits follow the intake rules (``claims.validation``): no javascript: links, no made-up languages."""
+    """Edits follow the intake rules (``claims.intake.validation``): no javascript: links, no made-up languages."""
 
     class Meta:
         model = Claim

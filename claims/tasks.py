@@ -1,4 +1,6 @@
-"""Celery tasks of the claims app: thin wrappers that take ids and call ``claims.archive``.
+"""Celery tasks of the claims app: thin wrappers that take ids and call the capabilities' services.
+
+Services never import this module: they send by task name through ``factcheck.queue``.
 
 ``fetch_source`` is acknowledged only after it ran (``acks_late``), so a worker
 killed mid-fetch leaves its message to be redelivered; running it twice is
@@ -9,7 +11,10 @@ published (broker down), the source stays ``pending`` with its
 
 from celery import shared_task
 
-from claims import archive, articles, idempotency, matching, services
+from claims.articles import services as articles
+from claims.intake import idempotency, services
+from claims.matching import services as matching
+from claims.sources import archive
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

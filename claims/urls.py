@@ -2,7 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from claims import article_views, views
+from claims.articles import views as article_views
+from claims.intake import views
 
 app_name = "claims"
 

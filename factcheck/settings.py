@@ -204,7 +204,7 @@ else:
         # Look for such messages every tenth of the timeout (kombu's default is every 100 s).
         "unacked_restore_interval": max(1, min(60, _VISIBILITY_TIMEOUT // 10)),
         "unacked_restore_throttle": 1,
-        # A dead or hung broker must not hold a web request long: see claims.archive.sources_enqueue.
+        # A dead or hung broker must not hold a web request long: see claims.sources.archive.sources_enqueue.
         "socket_connect_timeout": 2,
         "socket_timeout": 3,
     }

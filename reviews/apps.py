@@ -16,8 +16,8 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from claims.api.serializers import register_claim_extension
-        from claims.matching import register_match_annotator
-        from claims.services import api_scope_register
+        from claims.intake.keys import api_scope_register
+        from claims.matching.services import register_match_annotator
         from reviews.api.serializers import claim_workflow
         from reviews.matching import published_verdicts_of
         from reviews.receivers import connect_claim_signals

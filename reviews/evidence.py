@@ -6,14 +6,13 @@ from typing import Any
 
 from rest_framework import serializers
 
-from claims.validation import validate_http_url
+from claims.intake.validation import validate_http_url
+from reviews.errors import InvalidReview
 
 MAX_EVIDENCE = 100
 
 
 def evidence_validate(value: Any) -> list[dict[str, str]]:
-    from reviews.workflow import InvalidReview
-
     if not isinstance(value, list):
         raise InvalidReview({"evidence": ["Give a list of URLs or {url, note} objects."]})
     if len(value) > MAX_EVIDENCE:

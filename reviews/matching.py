@@ -1,6 +1,6 @@
 """The review side of claim matching: which matched claims have a published verdict, and reusing one.
 
-Matching itself lives in ``claims.matching``; this module tells it about verdicts (an annotator
+Matching itself lives in ``claims.matching.services``; this module tells it about verdicts (an annotator
 registered in ``ReviewsConfig.ready``) and lets a fact-checker reuse a published verdict for a
 claim that says the same thing. Reuse fills the draft from the published version and submits
 it in one action, recorded on the audit row; an editor who is not the submitter still approves
@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from claims.models import Claim, ClaimMatch
 from reviews.claimreview import absolute_url
+from reviews.errors import WorkflowError
 from reviews.models import Verdict
-from reviews.workflow import WorkflowError, review_submit, verdict_save_draft
+from reviews.workflow import review_submit, verdict_save_draft
 
 
 def published_verdicts_of(claim_ids: list[int]) -> dict[int, dict]:

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import transaction
 
-from claims.validation import validate_language
+from claims.intake.validation import validate_language
 from reviews.choices import Role
 from reviews.models import Reviewer
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_safe
 from claims.choices import ClaimStatus
 from claims.models import Citation, Snapshot
 from claims.normalize import canonicalize_url
-from claims.snapshots import snapshot_response
+from claims.sources.snapshots import snapshot_response
 from reviews.choices import Action, VersionKind
 from reviews.claimreview import absolute_url, claimreview, has_claimreview, jsonld_script, verdict_public_url
 from reviews.markdown import render_markdown

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from claims.signals import claim_created
+from factcheck.queue import tasks_send
+
+AUTO_ASSIGN_TASK = "reviews.tasks.claim_auto_assign"
+
 
 def on_claim_created(sender, claim_id: int, **kwargs) -> None:
     """AUTO_ASSIGN: a new claim goes to the least-loaded matching fact-checker, in the background."""
-    if not settings.AUTO_ASSIGN:
-        return
-    from reviews.tasks import claim_auto_assign
-
-    claim_auto_assign.delay(claim_id)
+    if settings.AUTO_ASSIGN:
+        tasks_send(AUTO_ASSIGN_TASK, [(claim_id,)], what="auto-assignment")
 
 
 def connect_claim_signals() -> None:
-    from claims.signals import claim_created
-
     claim_created.connect(on_claim_created, dispatch_uid="reviews.auto_assign")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from claims.choices import ClaimStatus, FetchStatus
 from claims.models import Citation, Claim, ClaimMatch, Source
 from claims.selectors import language_filter
-from claims.snapshots import snapshot_response
+from claims.sources.snapshots import snapshot_response
 from reviews import workflow
 from reviews.choices import Action
 from reviews.forms import AssignForm, CommentForm, CorrectionForm, QueueFilterForm, VerdictForm, desk_workers

@@ -71,9 +71,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from claims.fetching import FetchError, FetchResponse, check_url, safe_fetch
+from claims.intake.validation import InvalidInput
 from claims.models import ApiKey
-from claims.services import InvalidInput
+from claims.sources.fetching import FetchError, FetchResponse, check_url, safe_fetch
+from factcheck.queue import tasks_send
 from reviews.models import (
     DeliveryStatus,
     Webhook,
@@ -96,6 +97,7 @@ JITTER = 0.2
 COUNTDOWN_MAX_SECONDS = 300
 REENQUEUE_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 1000
+DELIVER_TASK = "reviews.webhook_deliver"
 MAX_RESPONSE_BYTES = 64 * 1024
 LOST_ATTEMPT = "The attempt never finished: its worker was lost or it outlived its lease."
 
@@ -460,16 +462,9 @@ def webhook_delivery_replay(delivery: WebhookDelivery) -> WebhookDelivery:
 
 def webhook_deliveries_enqueue(delivery_ids: Iterable[uuid.UUID], countdown: float | None = None) -> int:
     """Hand deliveries to the workers; with the broker down they wait for the sweep."""
-    from reviews.webhook_tasks import webhook_deliver  # tasks import this module
-
-    sent = []
-    for delivery_id in delivery_ids:
-        try:
-            webhook_deliver.apply_async((str(delivery_id),), countdown=countdown)
-        except Exception:
-            logger.warning("broker unavailable; webhook deliveries left for the sweep", exc_info=True)
-            break
-        sent.append(delivery_id)
+    ids = list(delivery_ids)
+    count = tasks_send(DELIVER_TASK, [(str(pk),) for pk in ids], what="webhook delivery(ies)", countdown=countdown)
+    sent = ids[:count]
     if sent:
         expected = timezone.now() + timedelta(seconds=countdown or 0)
         WebhookDelivery.objects.filter(pk__in=sent).update(enqueued_at=expected)

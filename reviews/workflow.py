@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from claims.choices import ClaimStatus
+from claims.intake.services import claim_cite
 from claims.models import Claim
-from claims.services import claim_cite
 from reviews.choices import Action, NotificationKind, VersionKind
+from reviews.errors import InvalidReview, NotAllowed, WorkflowError
+from reviews.evidence import evidence_validate
 from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
 from reviews.notifications import notify
 from reviews.selectors import factcheckers_with_load, queue_new
@@ -54,22 +56,6 @@ TRANSITIONS: dict[str, Transition] = {
     Action.RETRACT: Transition(frozenset({S.PUBLISHED}), S.RETRACTED, EDIT, needs_comment=True),
     Action.RELEASE: Transition(frozenset({S.ASSIGNED}), S.NEW, SYSTEM),
 }
-
-
-class WorkflowError(Exception):
-    """The claim's current state does not allow this action (API: 409)."""
-
-
-class NotAllowed(Exception):
-    """This person may not do this (API: 403)."""
-
-
-class InvalidReview(Exception):
-    """Bad verdict content; ``fields`` names what is wrong (API: 400)."""
-
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("The verdict is not valid.")
-        self.fields = fields
 
 
 _UNKNOWN = object()
@@ -421,7 +407,6 @@ def _rating(slug: str) -> Rating:
 
 def verdict_save_draft(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any]) -> Verdict:
     """Save the assignee's working draft (rating, summary, analysis, evidence); no state change."""
-    from reviews.evidence import evidence_validate
 
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim_id)

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from claims.services import api_key_create
+from claims.intake.keys import api_key_create
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed():
     """The intake's broker breaker is process-wide: no test inherits another's tripped breaker."""
-    from claims.archive import broker_breaker
+    from factcheck.queue import broker_breaker
 
     broker_breaker.reset()
     yield

@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from claims.choices import ClaimStatus
-from claims.services import api_key_create
+from claims.intake.keys import api_key_create
 from factcheck.wsgi import application
 from tests.factories import CitationFactory
 from tests.reviews.desk import claim_in_state, desk

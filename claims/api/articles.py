@@ -13,7 +13,7 @@ from claims.api.pagination import NewestFirstCursorPagination
 from claims.api.parsers import LimitedJSONParser
 from claims.api.serializers import ClaimCreatedSerializer, SimilarClaimSerializer
 from claims.api.views import _actor
-from claims.articles import (
+from claims.articles.services import (
     ARTICLE_MAX_BODY_BYTES,
     ArticleInput,
     CandidateDecided,
@@ -23,9 +23,8 @@ from claims.articles import (
     candidate_dismiss,
 )
 from claims.choices import ApiScope
+from claims.intake.validation import InvalidInput, TextField, error_messages
 from claims.models import Article, ArticleCandidate
-from claims.services import InvalidInput, error_messages
-from claims.validation import TextField
 
 _TRUE = {"1", "true", "yes", "on"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 
-from claims.services import api_key_authenticate
+from claims.intake.keys import api_key_authenticate
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

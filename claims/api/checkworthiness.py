@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.api.parsers import LimitedJSONParser
-from claims.checkworthiness import score_sentences
+from claims.articles.checkworthiness import score_sentences
 from claims.choices import ApiScope
-from claims.validation import TextField, validate_language
+from claims.intake.validation import TextField, validate_language
 
 MAX_SENTENCES = 1000
 MAX_SENTENCE_CHARS = 5000

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from claims.services import InvalidInput
+from claims.intake.validation import InvalidInput
 
 
 class Conflict(exceptions.APIException):

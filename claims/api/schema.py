@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema_field
 
 from claims.choices import Priority
-from claims.validation import PriorityField, SourceInputField
+from claims.intake.validation import PriorityField, SourceInputField
 
 
 class BearerKeyScheme(OpenApiAuthenticationExtension):

@@ -1,4 +1,4 @@
-"""Output shapes of claims and sources. Input rules live in ``claims.validation``."""
+"""Output shapes of claims and sources. Input rules live in ``claims.intake.validation``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.choices import MatchKind
+from claims.intake.validation import PriorityField
 from claims.models import ApiKey, Citation, Claim, Snapshot, Source
-from claims.validation import PriorityField
 
 SOURCE_FIELDS = [
     "id",

@@ -30,13 +30,13 @@ from claims.api.serializers import (
 )
 from claims.choices import ApiScope, Channel
 from claims.filtersets import ClaimFilterSet, SourceFilterSet
-from claims.idempotency import IdempotencyKeyReused, request_fingerprint, run_once
-from claims.importing import rows_from_data, rows_from_file
-from claims.matching import find_similar, matches_as_dicts
+from claims.intake.idempotency import IdempotencyKeyReused, request_fingerprint, run_once
+from claims.intake.importing import rows_from_data, rows_from_file
+from claims.intake.services import claim_submit, claims_import
+from claims.intake.validation import ClaimInput, InvalidInput
+from claims.matching.services import find_similar, matches_as_dicts
 from claims.models import ApiKey, Claim, Source
-from claims.services import InvalidInput, claim_submit, claims_import
-from claims.snapshots import snapshot_response
-from claims.validation import ClaimInput
+from claims.sources.snapshots import snapshot_response
 
 
 def _actor(request) -> tuple[object | None, ApiKey | None]:

@@ -6,7 +6,7 @@ from rest_framework import exceptions
 
 from claims.api.errors import Conflict
 from claims.models import Claim
-from reviews.workflow import InvalidReview, NotAllowed, WorkflowError
+from reviews.errors import InvalidReview, NotAllowed, WorkflowError
 
 
 def as_api_error(exc: Exception) -> Exception:

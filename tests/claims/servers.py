@@ -1,6 +1,6 @@
 """Real loopback HTTP(S) servers for tests that need a live peer.
 
-Tests of outbound HTTP (``claims.fetching`` and everything built on it) should
+Tests of outbound HTTP (``claims.sources.fetching`` and everything built on it) should
 talk to a real socket, not a mock: timeouts, framing, compression and TLS are
 exactly what the fetcher must get right. :class:`LoopbackServer` runs a
 ``ThreadingHTTPServer`` on ``127.0.0.1`` (port 0) in a background thread; each

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from claims import archive
 from factcheck.celery import app
+from factcheck.queue import broker_breaker
 from tests.claims.servers import LoopbackServer, free_port
 from tests.conftest import ManagedProcess
 
@@ -54,7 +54,7 @@ def publish_to(redis_queue_clean, monkeypatch) -> Iterator[Callable[[str], None]
     Celery reads ``CELERY_BROKER_URL`` from the environment before its settings, so that is what changes.
     """
     original_options = app.conf.broker_transport_options
-    archive.broker_breaker.reset()  # a failure seen by an earlier test must not skip this test's publishes
+    broker_breaker.reset()  # a failure seen by an earlier test must not skip this test's publishes
 
     def switch(broker_url: str = settings.TEST_REDIS_URL) -> None:
         monkeypatch.setenv("CELERY_BROKER_URL", broker_url)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from claims.checkworthiness import CHECKWORTHY_THRESHOLD
+from claims.articles.checkworthiness import CHECKWORTHY_THRESHOLD
 from claims.models import ClaimEmbedding, ClaimMatch
 from tests.claims.servers import LoopbackServer, Reply
 from tests.conftest import celery_worker_args, wait_until

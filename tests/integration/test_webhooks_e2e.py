@@ -7,7 +7,7 @@ import time
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from claims.services import api_key_create
+from claims.intake.keys import api_key_create
 from reviews import webhooks, workflow
 from reviews.choices import DeliveryStatus
 from reviews.models import WebhookDelivery

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from rest_framework.test import APIClient
 
 from claims.choices import ClaimStatus
+from claims.intake.keys import api_key_create
 from claims.models import Claim
-from claims.services import api_key_create
 from reviews import workflow
 from reviews.people import user_add
 from tests.factories import ClaimFactory

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from claims import matching
 from claims.choices import ClaimStatus, MatchKind
+from claims.matching import services as matching
 from claims.models import ClaimMatch
 from reviews import workflow
 from reviews.choices import Action

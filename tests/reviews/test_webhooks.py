@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from claims.services import api_key_create
+from claims.intake.keys import api_key_create
 from reviews import webhooks, workflow
 from reviews.choices import DeliveryStatus
 from reviews.models import Webhook, WebhookDelivery
@@ -468,7 +468,7 @@ def test_the_sweep_resends_deliveries_whose_task_was_lost(receiver, team, django
 
 
 def test_the_deliver_task_sends_through_the_service(receiver, team, django_capture_on_commit_callbacks):
-    from reviews.webhook_tasks import webhook_deliver
+    from reviews.tasks import webhook_deliver
 
     hook = register(hooks_client(), receiver.url("/hook"))
     publish(team, django_capture_on_commit_callbacks)

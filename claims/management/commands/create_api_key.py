@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.services import InvalidInput, api_key_create, api_scopes
+from claims.intake.keys import api_key_create, api_scopes
+from claims.intake.validation import InvalidInput
 
 
 class Command(BaseCommand):

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.importing import rows_from_file
-from claims.services import InvalidInput, claims_import
+from claims.intake.importing import rows_from_file
+from claims.intake.services import claims_import
+from claims.intake.validation import InvalidInput
 
 
 class Command(BaseCommand):

@@ -13,12 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
-from claims.articles import article_process, article_submit
+from claims.articles.services import article_process, article_submit
 from claims.choices import Channel, FetchStatus
-from claims.matching import claims_match
+from claims.intake.services import claim_submit
+from claims.matching.services import claims_match
 from claims.models import Claim, Snapshot, Source
 from claims.normalize import claim_text_key
-from claims.services import claim_submit
 from reviews import workflow
 from reviews.people import user_add
 

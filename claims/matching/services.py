@@ -1,0 +1,435 @@
+"""Claim matching: has this been checked already, in other words?
+
+Candidates come from an index, never a scan of every claim: on PostgreSQL the generated
+``match_vector`` column and its GIN index (migration 0003) give the claims sharing words with
+the text, best first; on SQLite (the zero-configuration path) the stored embeddings of the
+newest ``MATCH_SCAN_LIMIT`` claims are compared in memory. The candidates are then scored
+with the embedding cosine (all-MiniLM-L6-v2) blended with shared words and figures, and a
+pair whose figures, polarity or direction of change disagree is never a duplicate.
+
+New claims are indexed and matched by a worker after their transaction commits, whatever the
+channel; a periodic sweep catches claims whose message was lost and claims whose text changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from claims.choices import ClaimStatus, MatchKind
+from claims.matching import embeddings
+from claims.matching.comparison import ClaimFeatures, contradictions, features, word_overlap
+from claims.models import Claim, ClaimEmbedding, ClaimMatch
+from claims.normalize import clean_claim_text
+from factcheck.queue import tasks_send
+
+logger = logging.getLogger(__name__)
+
+# Keep in step with claims/migrations/0003_matching.py, which builds match_vector with the same mapping.
+TS_CONFIGS = {
+    "da": "danish", "de": "german", "en": "english", "es": "spanish", "fi": "finnish", "fr": "french",
+    "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian", "nb": "norwegian", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sv": "swedish", "tr": "turkish",
+}  # fmt: skip
+MAX_QUERY_TERMS = 32
+MAX_QUERY_CHARS = 5_000  # the longest claim intake accepts
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+COSINE_WEIGHT = 0.85  # the rest goes to shared words and figures
+CONTRADICTION_PENALTY = 0.1
+MATCHES_KEPT = 10  # links stored per claim
+MATCH_TASK = "claims.tasks.match_claims"
+TASK_BATCH = 200
+SWEEP_BATCH = 2_000
+SWEEP_GRACE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class _Filters:
+    exclude_claim_id: int | None = None
+    before_claim_id: int | None = None
+    published_only: bool = False
+
+    def q(self) -> Q:
+        q = Q()
+        if self.exclude_claim_id is not None:
+            q &= ~Q(pk=self.exclude_claim_id)
+        if self.before_claim_id is not None:
+            q &= Q(pk__lt=self.before_claim_id)
+        if self.published_only:
+            q &= Q(status=ClaimStatus.PUBLISHED)
+        return q
+
+
+@dataclass(frozen=True)
+class SimilarClaim:
+    claim_id: int
+    text: str
+    score: float
+    kind: str  # MatchKind value, or "" below the similar threshold
+    status: str = ""
+    language: str = ""
+    conflicts: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        return {"claim_id": self.claim_id, "text": self.text, "score": self.score, "kind": self.kind}
+
+
+# Other apps add what they know of matched claims (reviews: the published verdict), without claims importing them.
+_MATCH_ANNOTATORS: list[Callable[[list[int]], dict[int, dict]]] = []
+
+
+def register_match_annotator(annotate: Callable[[list[int]], dict[int, dict]]) -> None:
+    """``annotate(claim_ids) -> {claim_id: {field: value}}`` adds fields to every match shown."""
+    if annotate not in _MATCH_ANNOTATORS:
+        _MATCH_ANNOTATORS.append(annotate)
+
+
+def matches_as_dicts(matches: Iterable[SimilarClaim]) -> list[dict]:
+    """Matches as the API and pages show them, with what other apps add (e.g. ``verdict_id``)."""
+    matches = list(matches)
+    rows = [match.as_dict() for match in matches]
+    ids = [match.claim_id for match in matches]
+    for annotate in _MATCH_ANNOTATORS:
+        extra = annotate(ids) if ids else {}
+        for row in rows:
+            row.update(extra.get(row["claim_id"], {}))
+    return rows
+
+
+def ts_config(language: str | None) -> str:
+    return TS_CONFIGS.get((language or "en").split("-")[0].lower(), "simple")
+
+
+def match_kind(score: float, a: ClaimFeatures, b: ClaimFeatures, conflicts: Iterable[str] = ()) -> str:
+    """Duplicate, similar or nothing; short texts need the stricter duplicate threshold."""
+    duplicate_at = settings.MATCH_DUPLICATE_THRESHOLD
+    if min(a.size, b.size) < settings.MATCH_SHORT_TEXT_WORDS:
+        duplicate_at = max(duplicate_at, settings.MATCH_SHORT_DUPLICATE_THRESHOLD)
+    if score >= duplicate_at and not list(conflicts):
+        return MatchKind.DUPLICATE
+    if score >= settings.MATCH_SIMILAR_THRESHOLD:
+        return MatchKind.SIMILAR
+    return ""
+
+
+def pair_score(a_vector: np.ndarray, a: ClaimFeatures, b_vector: np.ndarray, b: ClaimFeatures) -> tuple[float, list]:
+    """Score in 0–1 for two texts, and what contradicts them."""
+    cosine = max(0.0, float(np.dot(a_vector, b_vector)))
+    score = COSINE_WEIGHT * cosine + (1 - COSINE_WEIGHT) * word_overlap(a, b)
+    conflicts = contradictions(a, b)
+    if conflicts:
+        score -= CONTRADICTION_PENALTY
+    return round(min(1.0, max(0.0, score)), 3), conflicts
+
+
+def find_similar(
+    text: str,
+    *,
+    limit: int = 10,
+    language: str | None = None,
+    exclude_claim_id: int | None = None,
+    before_claim_id: int | None = None,
+    published_only: bool = False,
+    min_score: float | None = None,
+    vector: np.ndarray | None = None,
+) -> list[SimilarClaim]:
+    """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones).
+
+    ``vector`` is the text's embedding when the caller has it already.
+    """
+    text = _CONTROL.sub(" ", clean_claim_text(text or "")[:MAX_QUERY_CHARS]).strip()
+    if not text:
+        return []
+    if min_score is None:
+        min_score = settings.MATCH_SIMILAR_THRESHOLD
+    filters = _Filters(exclude_claim_id, before_claim_id, published_only)
+    query_vector = vector if vector is not None else embeddings.embed([text])[0]
+    if connection.vendor == "postgresql":
+        candidate_ids = _candidates_fulltext(text, language, filters)
+    else:
+        candidate_ids = _candidates_scan(query_vector, filters)
+    if not candidate_ids:
+        return []
+    rows = {
+        row["id"]: row
+        for row in Claim.objects.filter(pk__in=candidate_ids).values("id", "text", "text_key", "status", "language")
+    }
+    vectors = _vectors_of(rows.values())
+    query_features = features(text)
+    found = []
+    for claim_id, row in rows.items():
+        candidate_features = features(row["text"])
+        score, conflicts = pair_score(query_vector, query_features, vectors[claim_id], candidate_features)
+        if score < min_score:
+            continue
+        kind = match_kind(score, query_features, candidate_features, conflicts)
+        found.append(SimilarClaim(claim_id, row["text"], score, kind, row["status"], row["language"], tuple(conflicts)))
+    found.sort(key=lambda match: (-match.score, -match.claim_id))
+    return found[:limit]
+
+
+@dataclass
+class _LexemeStats:
+    """How common each word is among claims, from PostgreSQL's own statistics (refreshed by ANALYZE)."""
+
+    claims: float = 0.0
+    frequencies: dict[str, float] = field(default_factory=dict)
+    rare: float = 0.0  # the frequency of a word too rare to be listed
+    loaded_at: float = float("-inf")
+
+
+_stats = _LexemeStats()
+_stats_lock = threading.Lock()
+STATS_SECONDS = 300
+STATS_MIN_SECONDS = 5  # an overflowing lookup re-reads them, but not more often than this
+LOOKUP_CAP_FACTOR = 3  # a lookup stops at this many times MATCH_CANDIDATE_ROWS claims
+# Words in more than this share of claims are never looked up, even in pairs: reading their index entries costs
+# more than they narrow the search.
+PAIR_WORD_MAX_FREQUENCY = 0.02
+PAIRED_WORDS = 6  # the rarest words beyond those looked up alone, looked up two by two (15 pairs at most)
+
+
+def _lexeme_stats_refresh() -> bool:
+    """Read the statistics again now; False when they were read a moment ago (nothing newer to learn)."""
+    if time.monotonic() - _stats.loaded_at < STATS_MIN_SECONDS:
+        return False
+    _stats.loaded_at = float("-inf")
+    _lexeme_stats()
+    return True
+
+
+def _lexeme_stats() -> _LexemeStats:
+    global _stats
+    if time.monotonic() - _stats.loaded_at < STATS_SECONDS:
+        return _stats
+    with _stats_lock, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs"
+            " FROM pg_class c LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'match_vector'"
+            " AND s.schemaname = current_schema() WHERE c.relname = 'claims_claim' AND c.relkind = 'r'"
+        )
+        row = cursor.fetchone()
+        claims, words, freqs = (row or (0.0, None, None))[:3]
+        frequencies = dict(zip(words or [], freqs or [], strict=False))
+        rare = min(frequencies.values(), default=0.0) / 2
+        _stats = _LexemeStats(max(float(claims or 0), 0.0), frequencies, rare, time.monotonic())
+    return _stats
+
+
+def _tsquery(lexemes: Iterable[str], operator: str = " | ") -> str:
+    """Lexemes as tsquery operands, quoted (a backslash and a quote are escaped inside quotes)."""
+    quoted = (lexeme.replace("\\", "\\\\").replace("'", "''") for lexeme in lexemes)
+    return operator.join(f"'{lexeme}'" for lexeme in quoted)
+
+
+def _candidate_query(lexemes: list[str]) -> str:
+    """Words to look claims up by, within a budget of rows the index hands back.
+
+    A word found in a tenth of all claims finds nothing in particular and costs a tenth of the
+    table to rank. The rarest words (names, places, figures) go in alone while their estimated
+    rows fit ``MATCH_CANDIDATE_ROWS``; the next ones must occur in pairs, which stay selective
+    on any size of desk (a restatement shares most of its words with the claim it restates);
+    the commonest words are left to the ranking. On a small desk every word fits alone, so
+    every claim sharing a word is a candidate.
+    """
+    stats = _lexeme_stats()
+    budget = settings.MATCH_CANDIDATE_ROWS
+
+    def frequency(lexeme: str) -> float:
+        return stats.frequencies.get(lexeme, stats.rare)
+
+    by_rarity = sorted(lexemes, key=lambda lexeme: (frequency(lexeme), lexeme))
+    alone, spent = [], 0.0
+    for lexeme in by_rarity:
+        rows = frequency(lexeme) * stats.claims
+        if spent + rows > budget:
+            break
+        alone.append(lexeme)
+        spent += rows
+    paired = [lx for lx in by_rarity if lx not in alone and frequency(lx) <= PAIR_WORD_MAX_FREQUENCY][:PAIRED_WORDS]
+    pairs = [
+        f"({_tsquery([a, b], ' & ')})"
+        for i, a in enumerate(paired)
+        for b in paired[i + 1 :]
+        if frequency(a) * frequency(b) * stats.claims <= budget
+    ]
+    if not alone and not pairs:  # a one-word text on a big desk: its rarest word, the ranking does the rest
+        alone = by_rarity[:1]
+    return " | ".join([part for part in (_tsquery(alone),) if alone] + pairs)
+
+
+def _candidates_fulltext(text: str, language: str | None, filters: _Filters) -> list[int]:
+    """The claims sharing the most (and the rarest) words with ``text``, from the GIN index (PostgreSQL)."""
+    config = ts_config(language)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [config, text])
+        lexemes = cursor.fetchone()[0] or []
+    if not lexemes:
+        return []
+    lexemes = sorted(lexemes, key=len, reverse=True)[:MAX_QUERY_TERMS]
+    cap = settings.MATCH_CANDIDATE_ROWS * LOOKUP_CAP_FACTOR
+    ids, looked_up = _lookup(lexemes, filters, cap)
+    if looked_up >= cap and _lexeme_stats_refresh():
+        # The estimates were off (the desk grew since PostgreSQL's statistics were read): read them
+        # again and look up once more rather than rank an arbitrary slice of the claims.
+        ids, _ = _lookup(lexemes, filters, cap)
+    return ids
+
+
+def _lookup(lexemes: list[str], filters: _Filters, cap: int) -> tuple[list[int], int]:
+    """The best ``MATCH_CANDIDATES`` ids by ``ts_rank``, and how many claims the words found (at most ``cap``)."""
+    with connection.cursor() as cursor:
+        # The inner LIMIT bounds the ranking work whatever the estimates said.
+        cursor.execute(
+            "SELECT id, count(*) OVER () FROM (SELECT id, match_vector FROM claims_claim"
+            " WHERE match_vector @@ %(lookup)s::tsquery"
+            " AND (%(exclude)s::bigint IS NULL OR id <> %(exclude)s)"
+            " AND (%(before)s::bigint IS NULL OR id < %(before)s)"
+            " AND (NOT %(published)s OR status = %(status)s) LIMIT %(rows)s) AS found"
+            " ORDER BY ts_rank(match_vector, %(rank)s::tsquery) DESC, id DESC LIMIT %(limit)s",
+            {
+                "lookup": _candidate_query(lexemes),
+                "rank": _tsquery(lexemes),
+                "exclude": filters.exclude_claim_id,
+                "before": filters.before_claim_id,
+                "published": filters.published_only,
+                "status": ClaimStatus.PUBLISHED.value,
+                "rows": cap,
+                "limit": settings.MATCH_CANDIDATES,
+            },
+        )
+        rows = cursor.fetchall()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+
+
+def _candidates_scan(query_vector: np.ndarray, filters: _Filters) -> list[int]:
+    """The newest indexed claims nearest in meaning (SQLite: no full-text index to ask)."""
+    newest = Claim.objects.filter(filters.q()).order_by("-id").values("id")[: settings.MATCH_SCAN_LIMIT]
+    rows = list(
+        ClaimEmbedding.objects.filter(text_key=F("claim__text_key"), claim__in=newest).values_list("claim_id", "vector")
+    )
+    if not rows:
+        return []
+    matrix = np.vstack([embeddings.from_bytes(vector) for _, vector in rows])
+    scores = matrix @ query_vector
+    best = np.argsort(-scores)[: settings.MATCH_CANDIDATES]
+    return [rows[i][0] for i in best]
+
+
+def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
+    """Stored vectors where current; claims not indexed yet (or edited since) are embedded and stored now."""
+    rows = list(rows)
+    stored = {
+        claim_id: (text_key, vector)
+        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(
+            claim_id__in=[r["id"] for r in rows]
+        ).values_list("claim_id", "text_key", "vector")
+    }
+    vectors: dict[int, np.ndarray] = {}
+    missing = []
+    for row in rows:
+        entry = stored.get(row["id"])
+        if entry and entry[0] == row["text_key"]:
+            vectors[row["id"]] = embeddings.from_bytes(entry[1])
+        else:
+            missing.append(row)
+    if missing:
+        computed = embeddings.embed([row["text"] for row in missing])
+        for row, vector in zip(missing, computed, strict=True):
+            vectors[row["id"]] = vector
+        _vectors_store([(row["id"], row["text_key"], vector) for row, vector in zip(missing, computed, strict=True)])
+    return vectors
+
+
+def _vectors_store(items: list[tuple[int, str, np.ndarray]]) -> None:
+    """Upsert vectors; a new or changed text is not matched yet, so the sweep still matches it."""
+    rows = [
+        ClaimEmbedding(
+            claim_id=claim_id, text_key=text_key, model=embeddings.MODEL_NAME, vector=embeddings.to_bytes(vector)
+        )
+        for claim_id, text_key, vector in items
+    ]
+    ClaimEmbedding.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["claim"],
+        update_fields=["text_key", "model", "vector", "matched", "updated_at"],
+    )
+
+
+def claims_index(claim_ids: Iterable[int]) -> int:
+    """Store current embeddings for these claims; claims already current are left alone."""
+    claims = list(
+        Claim.objects.filter(pk__in=list(claim_ids))
+        .exclude(embedding__text_key=F("text_key"))
+        .values_list("id", "text", "text_key")
+    )
+    if not claims:
+        return 0
+    vectors = embeddings.embed([text for _, text, _ in claims])
+    _vectors_store([(claim_id, text_key, v) for (claim_id, _, text_key), v in zip(claims, vectors, strict=True)])
+    return len(claims)
+
+
+def claim_match(claim_id: int) -> list[ClaimMatch]:
+    """Link a claim to the earlier claims it duplicates or resembles, replacing earlier links."""
+    claim = Claim.objects.filter(pk=claim_id).values("id", "text", "text_key", "language").first()
+    if claim is None:
+        return []
+    stored = ClaimEmbedding.objects.filter(claim_id=claim_id, text_key=claim["text_key"]).values_list(
+        "vector", flat=True
+    )
+    vector = next((embeddings.from_bytes(data) for data in stored), None)  # indexed just before: no second embedding
+    found = find_similar(
+        claim["text"], limit=MATCHES_KEPT, language=claim["language"], before_claim_id=claim_id, vector=vector
+    )
+    links = [
+        ClaimMatch(claim_id=claim_id, matched_id=match.claim_id, score=match.score, kind=match.kind)
+        for match in found
+        if match.kind
+    ]
+    with transaction.atomic():
+        ClaimMatch.objects.filter(claim_id=claim_id).delete()
+        ClaimMatch.objects.bulk_create(links, ignore_conflicts=True)
+        ClaimEmbedding.objects.filter(claim_id=claim_id, text_key=claim["text_key"]).update(matched=True)
+    return links
+
+
+def claims_match(claim_ids: Iterable[int]) -> int:
+    """Index, then match, a batch of claims (idempotent: running it twice gives the same links)."""
+    ids = sorted(set(claim_ids))
+    claims_index(ids)
+    for claim_id in ids:
+        claim_match(claim_id)
+    return len(ids)
+
+
+def claims_match_enqueue(claim_ids: Iterable[int]) -> int:
+    """Hand claims to the matcher in batches. A broker outage is not an error: the sweep catches up."""
+    ids = list(claim_ids)
+    batches = [ids[start : start + TASK_BATCH] for start in range(0, len(ids), TASK_BATCH)]
+    sent = tasks_send(MATCH_TASK, [(batch,) for batch in batches], what="claim batch(es)")
+    return sum(len(batch) for batch in batches[:sent])
+
+
+def claims_unmatched():
+    """Claims never matched with their current text: no embedding, an older text's, or not matched yet."""
+    grace = timezone.now() - timezone.timedelta(seconds=SWEEP_GRACE_SECONDS)
+    current = Q(embedding__text_key=F("text_key"), embedding__matched=True)
+    return Claim.objects.filter(created_at__lt=grace).exclude(current)
+
+
+def claims_match_sweep() -> int:
+    """Queue claims never indexed (lost message, worker killed) or edited since they were indexed."""
+    ids = list(claims_unmatched().order_by("id").values_list("id", flat=True)[:SWEEP_BATCH])
+    return claims_match_enqueue(ids) if ids else 0
