@@ -143,4 +143,6 @@ def test_exporting_100000_verdicts_streams_in_constant_memory(db):
     print(f"{total} rows, {size / mb:.1f} MB in {elapsed:.1f}s; RSS +{(rss_early - baseline) / mb:.1f} MB after 10%, "
           f"+{(rss_peak - baseline) / mb:.1f} MB at the end")  # fmt: skip
     assert rss_peak - rss_early < 15 * mb, "memory kept growing with the rows exported"
-    assert rss_peak - baseline < size / 3, "the export was held in memory"
+    # Starting the stream costs 14–21 MB whatever the size (cursor buffers, compiled queries, malloc arenas
+    # that depend on what the process ran before); a materialised export costs several times ``size``.
+    assert rss_peak - baseline < size / 2, "the export was held in memory"
