@@ -39,10 +39,11 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "WARNING: chromium missing: install Debian's chromium package for the browser test"; fi; }
 
-## Lint, migrations check, then every test (integration tests need PostgreSQL and Redis).
+## Lint, import rules, migrations check, then every test (integration tests need PostgreSQL and Redis).
 test: install-dev browser
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -54,6 +55,7 @@ schema: install
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install-dev
 	$(PY) -m ruff check --fix .
