@@ -25,7 +25,6 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from claims.articles.checkworthiness import CHECKWORTHY_THRESHOLD, score_sentences
-from claims.articles.sentences import split_paragraphs, split_sentences
 from claims.choices import ArticleStatus, CandidateStatus, Channel
 from claims.intake.services import IntakeResult, claim_submit
 from claims.intake.validation import (
@@ -40,6 +39,7 @@ from claims.intake.validation import (
 from claims.matching import embeddings
 from claims.matching.services import find_similar, matches_as_dicts
 from claims.models import ApiKey, Article, ArticleCandidate, Claim
+from claims.sentences import split_paragraphs, split_sentences
 from claims.sources.extraction import (
     HTML_TYPES,
     ArticleParagraph,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims.articles.sentences import split_paragraphs, split_sentences
+from claims.sentences import split_paragraphs, split_sentences
 
 
 def test_paragraphs_split_on_blank_lines_and_single_newlines_without_empties():
