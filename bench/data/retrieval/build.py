@@ -41,10 +41,128 @@ def factchecks() -> list[dict]:
     return objects
 
 
+HANDLES = [
+    "truthseeker_77",
+    "mama_bear_uk",
+    "dailypatriot",
+    "naija_gist",
+    "kwame_speaks",
+    "freedom4all",
+    "the_real_dave",
+    "newsflash247",
+    "lola_b",
+    "jp_martins",
+    "ana.sousa",
+    "citizen_k",
+    "aussie_mick",
+    "deshi_voice",
+    "maria_g_",
+    "wakeup_world",
+    "stevo_88",
+    "ines_lx",
+    "fatima.news",
+    "ravi_k_s",
+    "biglad_fc",
+    "la_verite_fr",
+    "klartext_de",
+    "brasil_acorda",
+    "sara_m",
+    "oldschool_tom",
+]
+SOCIAL = {"tweet", "facebook", "whatsapp", "telegram"}
+LONG_SHARE = 0.36
+
+
+def _context() -> dict[tuple[str, str], list[str]]:
+    """Hand-written context sentences by (language, '*' or 'transcript')."""
+    pool: dict[tuple[str, str], list[str]] = {}
+    for language, kind, sentence in _rows("context.txt"):
+        pool.setdefault((language, kind), []).append(sentence)
+    return pool
+
+
+def _lengthen(rng: random.Random, text: str, language: str, kind: str, pool: dict) -> str:
+    """Surround the claim with a few context sentences, aiming at 42-95 words."""
+    key = (language, "transcript" if kind == "transcript" else "*")
+    if key not in pool:
+        key = (language, "*")
+    sentences = rng.sample(pool[key], k=len(pool[key]))
+    target = rng.randint(42, 95)
+    before: list[str] = []
+    after: list[str] = []
+    sep = "\n" if kind in {"transcript", "whatsapp", "telegram"} else " "
+    if text[-1].isalnum():
+        text += "."
+    cap = 6 if language == "en" else 5
+    while len((" ".join([*before, text, *after])).split()) < target and len(before) + len(after) < cap:
+        (before if rng.random() < 0.4 else after).append(sentences.pop())
+    return sep.join([*before, text, *after])
+
+
+def _noise(rng: random.Random, text: str, kind: str) -> str:
+    """Retweet and reply prefixes, truncation: what a tweet carries when it is collected."""
+    if kind != "tweet":
+        return text
+    roll = rng.random()
+    if roll < 0.15 and not text.startswith("RT @"):
+        text = f"RT @{rng.choice(HANDLES)}: {text}"
+    elif roll < 0.25:
+        text = f"@{rng.choice(HANDLES)} @{rng.choice(HANDLES)} {text}"
+    if len(text) > 200 and rng.random() < 0.3:
+        text = text[: rng.randint(150, 200)].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def posts(fc_split: dict[str, str]) -> list[dict]:
+    """posts.jsonl: noisy new texts, most restating one fact-check, some restating none."""
+    rng = random.Random(SEED)
+    pool = _context()
+    raw = []
+    for path in sorted(SRC.glob("posts_*.txt")):
+        for ref, language, kind, text in _rows(path.name):
+            raw.append((ref, language, kind, text.strip()))
+    rng.shuffle(raw)
+    objects = []
+    for number, (ref, language, kind, text) in enumerate(raw, 1):
+        words = len(text.split())
+        if kind in SOCIAL | {"transcript"} and words <= 40 and (rng.random() < LONG_SHARE or words < 8):
+            text = _lengthen(rng, text, language, kind, pool)
+            if kind == "tweet" and len(text) > 280:
+                kind = rng.choice(["facebook", "facebook", "telegram"])
+        text = _noise(rng, text, kind).replace("\\n", "\n")
+        obj = {"id": f"p-{number:04d}", "text": text, "language": language, "kind": kind}
+        if ref[0].isdigit():
+            obj["factcheck_id"] = f"fc-{ref}"
+            obj["split"] = fc_split[obj["factcheck_id"]]
+        else:
+            obj["factcheck_id"] = None
+            if ref == "-":
+                obj["null_kind"] = "unrelated"
+                obj["split"] = "dev" if rng.random() < DEV_SHARE else "test"
+            else:
+                obj["null_kind"] = "different" if ref[0] == "!" else "similar"
+                obj["near_factcheck_id"] = f"fc-{ref[1:]}"
+                obj["split"] = fc_split[obj["near_factcheck_id"]]
+        objects.append(obj)
+    return objects
+
+
+def split_factchecks(fcs: list[dict]) -> dict[str, str]:
+    """40% of the fact-checks (and everything about them) are dev, the rest test; fixed seed."""
+    ids = [fc["id"] for fc in fcs]
+    random.Random(SEED).shuffle(ids)
+    cut = round(len(ids) * DEV_SHARE)
+    return {fc_id: ("dev" if i < cut else "test") for i, fc_id in enumerate(ids)}
+
+
 def main() -> None:
     fcs = factchecks()
+    fc_split = split_factchecks(fcs)
     _write("factchecks.jsonl", fcs)
     print(f"factchecks: {len(fcs)}")
+    ps = posts(fc_split)
+    _write("posts.jsonl", ps)
+    print(f"posts: {len(ps)}")
 
 
 if __name__ == "__main__":
