@@ -147,6 +147,73 @@ def posts(fc_split: dict[str, str]) -> list[dict]:
     return objects
 
 
+PAIRS = 600
+
+
+def pairs(fcs: list[dict], ps: list[dict], fc_split: dict[str, str]) -> list[dict]:
+    """pairs.jsonl: (stored claim, new text) with duplicate / similar / different labels.
+
+    Hand-written pairs (src/pairs.txt), siblings (different), posts that restate no fact-check against the
+    fact-check they are close to, chatter against a random claim, and enough restating posts (duplicate) to
+    reach PAIRS, drawn so that 40% of the pairs are dev. A pair takes the split of its fact-check, so no
+    stored claim is in both dev and test.
+    """
+    rng = random.Random(SEED + 1)
+    by_id = {fc["id"]: fc for fc in fcs}
+    out: list[dict] = []
+
+    def add(fc_id: str, b: str, label: str, kind: str, language: str, source: str) -> None:
+        fc = by_id[fc_id]
+        out.append(
+            {
+                "a": fc["text"],
+                "b": b,
+                "label": label,
+                "kind": kind,
+                "a_id": fc_id,
+                "a_language": fc["language"],
+                "b_language": language,
+                "b_source": source,
+                "split": fc_split[fc_id],
+            }
+        )
+
+    for num, label, language, text in _rows("pairs.txt"):
+        fc_id = f"fc-{num}"
+        if label == "duplicate":
+            kind = "translation" if language != by_id[fc_id]["language"] else "paraphrase"
+        else:
+            kind = {"similar": "same_subject", "different": "changed_detail"}[label]
+        add(fc_id, text.strip(), label, kind, language, "hand")
+    for fc in fcs:
+        if "sibling_of" in fc:
+            add(fc["sibling_of"], fc["text"], "different", "sibling", fc["language"], fc["id"])
+    chatter = [p for p in ps if p.get("null_kind") == "unrelated"]
+    for p in ps:
+        if p.get("null_kind") in {"different", "similar"}:
+            label = p["null_kind"]
+            kind = "changed_detail_post" if label == "different" else "same_subject_post"
+            add(p["near_factcheck_id"], p["text"], label, kind, p["language"], p["id"])
+    for p in chatter:
+        add(rng.choice(fcs)["id"], p["text"], "different", "unrelated", p["language"], p["id"])
+    restating = [p for p in ps if p["factcheck_id"]]
+    rng.shuffle(restating)
+    need = PAIRS - len(out)
+    need_dev = round(PAIRS * DEV_SHARE) - sum(pair["split"] == "dev" for pair in out)
+    chosen: list[dict] = []
+    for split, count in (("dev", need_dev), ("test", need - need_dev)):
+        pool = [p for p in restating if p["split"] == split]
+        cross = [p for p in pool if p["language"] != by_id[p["factcheck_id"]]["language"]]
+        same = [p for p in pool if p["language"] == by_id[p["factcheck_id"]]["language"]]
+        chosen += cross[: count // 2] + same[: count - count // 2]
+    for p in chosen:
+        fc_lang = by_id[p["factcheck_id"]]["language"]
+        kind = f"cross_language_{p['kind']}" if p["language"] != fc_lang else p["kind"]
+        add(p["factcheck_id"], p["text"], "duplicate", kind, p["language"], p["id"])
+    rng.shuffle(out)
+    return [{"id": f"pr-{n:04d}", **pair} for n, pair in enumerate(out, 1)]
+
+
 def split_factchecks(fcs: list[dict]) -> dict[str, str]:
     """40% of the fact-checks (and everything about them) are dev, the rest test; fixed seed."""
     ids = [fc["id"] for fc in fcs]
@@ -163,6 +230,9 @@ def main() -> None:
     ps = posts(fc_split)
     _write("posts.jsonl", ps)
     print(f"posts: {len(ps)}")
+    prs = pairs(fcs, ps, fc_split)
+    _write("pairs.jsonl", prs)
+    print(f"pairs: {len(prs)}")
 
 
 if __name__ == "__main__":
