@@ -222,7 +222,7 @@ CONDITIONS = [
     "leukaemia",
     "hair loss",
     "memory loss",
-    "seizures in babies",
+    "seizures",
     "asthma",
 ]
 ACTORS = [
@@ -416,7 +416,7 @@ COMPANIES = [
     "Pizza Hut",
     "Uber",
 ]
-APPS = ["WhatsApp", "TikTok", "Telegram", "Instagram", "Snapchat", "YouTube", "Facebook", "Signal", "Threads"]
+APPS = ["WhatsApp", "Facebook", "TikTok", "Telegram", "Instagram", "Snapchat", "YouTube", "Signal", "Threads"]
 ANIMALS = [
     "a lynx",
     "a puma",
@@ -495,7 +495,7 @@ TEMPLATES_EN = [
     lambda r: f"{r.choice(COMPANIES)} is closing all its shops in {r.choice(COUNTRIES)}.",
     lambda r: f"{r.choice(COMPANIES)} donated profits to the army of {r.choice(COUNTRIES)}.",
     lambda r: f"{r.choice(APPS)} will be banned in {r.choice(COUNTRIES)} from next month.",
-    lambda r: f"{r.choice(APPS)} will start charging users in {r.choice(COUNTRIES)} a monthly fee.",
+    lambda r: f"{r.choice(APPS[2:])} will start charging users in {r.choice(COUNTRIES)} a monthly fee.",
     lambda r: f"{r.choice(ANIMALS).capitalize()} was spotted {r.choice(PLACES)} in {r.choice(CITIES)}.",
     lambda r: f"Police in {r.choice(CITIES)} warn of a scam in which {r.choice(SCAMS)}.",
     lambda r: f"In {r.choice(COUNTRIES)}, {r.choice(STATS).format(n=r.choice(NUMBERS))} in {r.choice(YEARS)}.",
