@@ -1,4 +1,4 @@
-"""Paragraph and sentence splitting for article text.
+"""Paragraph and sentence splitting for articles, posts and transcripts.
 
 Sentence boundaries come from sentencex (Wikimedia's maintained rule-based segmenter,
 ~300 languages, no model, no download). A small repair pass then rejoins the few
@@ -47,21 +47,25 @@ def _base_language(language: str) -> str:
     return base if base.isalpha() else "en"
 
 
-def _should_join(previous: str, following: str) -> bool:
+def _should_join(previous: str, following: str, join_lowercase: bool = True) -> bool:
     match = _LAST_WORD.search(previous)
     last = match.group(1) if match else ""
     first = following.lstrip()[:1]
     if not first:
         return False
-    if first.islower():
+    if first.islower() and join_lowercase:
         return True
     if last in _NEVER_FINAL:
         return True
     return last in _MONTH_ABBREVIATIONS and first.isdigit()
 
 
-def split_sentences(paragraph: str, language: str = "en") -> list[str]:
-    """The sentences of one paragraph, stripped, in order; never an empty string."""
+def split_sentences(paragraph: str, language: str = "en", *, join_lowercase: bool = True) -> list[str]:
+    """The sentences of one paragraph, stripped, in order; never an empty string.
+
+    Edited text never starts a sentence in lower case, so such a split is rejoined; posts often
+    do (``join_lowercase=False``).
+    """
     if not paragraph or not paragraph.strip():
         return []
     pieces = [piece.strip() for piece in sentencex.segment(_base_language(language), paragraph)]
@@ -69,7 +73,7 @@ def split_sentences(paragraph: str, language: str = "en") -> list[str]:
     for piece in pieces:
         if not piece:
             continue
-        if sentences and _should_join(sentences[-1], piece):
+        if sentences and _should_join(sentences[-1], piece, join_lowercase):
             sentences[-1] = f"{sentences[-1]} {piece}"
         else:
             sentences.append(piece)
