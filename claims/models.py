@@ -262,6 +262,10 @@ class ClaimEmbedding(models.Model):
     matched = models.BooleanField(default=False, help_text="Matched against earlier claims with this text.")
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        # Every matching process reads what changed since its last look (claims.matching.index).
+        indexes = [models.Index(fields=["updated_at"], name="claims_embedding_updated")]
+
     def __str__(self) -> str:
         return f"embedding of claim {self.claim_id}"
 

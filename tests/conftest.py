@@ -48,6 +48,16 @@ def _broker_breaker_closed():
 
 
 @pytest.fixture(autouse=True)
+def _claim_index_fresh():
+    """The dense index lives in the process: a rolled-back test must not leave its vectors to the next."""
+    from claims.matching.index import claim_index_reset
+
+    claim_index_reset()
+    yield
+    claim_index_reset()
+
+
+@pytest.fixture(autouse=True)
 def _cache_cleared():
     """Rate-limit counters live in the cache: every test starts with fresh budgets."""
     from django.core.cache import cache
