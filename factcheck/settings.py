@@ -250,15 +250,22 @@ FETCH_RECHECK_DAYS = env.float("FETCH_RECHECK_DAYS", default=7.0)
 # --- Claim matching ---------------------------------------------------------------
 # Scores are 0–1 (embedding cosine blended with shared words and figures). At or above the
 # duplicate threshold an earlier claim is linked as a duplicate; between the two, as similar.
-# The defaults were chosen on the even-numbered half of bench/data/matching_pairs.jsonl (see bench/eval_matching.py).
-MATCH_DUPLICATE_THRESHOLD = env.float("MATCH_DUPLICATE_THRESHOLD", default=0.62)
-MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.45)
+# The defaults were chosen on the dev split of bench/data/retrieval/pairs.jsonl (bench/eval_retrieval.py reports both splits).
+MATCH_DUPLICATE_THRESHOLD = env.float("MATCH_DUPLICATE_THRESHOLD", default=0.60)
+MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.28)
 # Texts with fewer content words than this say too little to be called duplicates below the strict threshold.
 MATCH_SHORT_TEXT_WORDS = env.int("MATCH_SHORT_TEXT_WORDS", default=5)
 MATCH_SHORT_DUPLICATE_THRESHOLD = env.float("MATCH_SHORT_DUPLICATE_THRESHOLD", default=0.85)
-# How many full-text candidates are re-ranked per query (PostgreSQL), or how many claims are scanned (SQLite).
+# How many candidates are re-ranked per query: the nearest by meaning (shared among the whole text and its
+# sentences), and as many again from the full-text index on PostgreSQL.
 MATCH_CANDIDATES = env.int("MATCH_CANDIDATES", default=100)
-MATCH_SCAN_LIMIT = env.int("MATCH_SCAN_LIMIT", default=20000)
+# Up to this many vectors a matching process searches exactly; above it, an HNSW graph (usearch).
+MATCH_INDEX_EXACT_MAX = env.int("MATCH_INDEX_EXACT_MAX", default=200_000)
+# HNSW search breadth (usearch's expansion_search): higher finds more of the exact neighbours, slower.
+MATCH_INDEX_EXPANSION = env.int("MATCH_INDEX_EXPANSION", default=128)
+# Threads the embedding engine uses per process (0: OpenMP's default, every core). Set 1 when several
+# processes share the cores (e.g. gunicorn workers answering /claims/similar/).
+MATCH_EMBED_THREADS = env.int("MATCH_EMBED_THREADS", default=0)
 # At most this many claims (estimated from PostgreSQL's word statistics) are looked up per query before ranking.
 MATCH_CANDIDATE_ROWS = env.int("MATCH_CANDIDATE_ROWS", default=2000)
 

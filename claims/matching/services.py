@@ -1,14 +1,17 @@
-"""Claim matching: has this been checked already, in other words?
+"""Claim matching: has this been checked already, in other words or in another language?
 
-Candidates come from an index, never a scan of every claim: on PostgreSQL the generated
-``match_vector`` column and its GIN index (migration 0003) give the claims sharing words with
-the text, best first; on SQLite (the zero-configuration path) the stored embeddings of the
-newest ``MATCH_SCAN_LIMIT`` claims are compared in memory. The candidates are then scored
-with the embedding cosine (all-MiniLM-L6-v2) blended with shared words and figures, and a
-pair whose figures, polarity or direction of change disagree is never a duplicate.
+A text is first cleaned of what posts carry (``posts.prepare``: links, handles, hashtags,
+emoji, "RT", speaker tags) and, when long, split into its sentences. Candidates are the
+claims nearest in meaning over *every* stored vector (``index.ClaimIndex``, one per
+process, built from ``ClaimEmbedding`` rows), and on PostgreSQL also the claims sharing the
+rarest words (the generated ``match_vector`` column and its GIN index) — added to the dense
+ones, never in their place. Each candidate is scored with the multilingual-e5-small cosine
+blended with shared words and figures, keeping the best of the whole text and its nearest
+sentence; a pair whose figures, polarity or direction of change disagree is never a duplicate.
 
 New claims are indexed and matched by a worker after their transaction commits, whatever the
-channel; a periodic sweep catches claims whose message was lost and claims whose text changed.
+channel; a periodic sweep catches claims whose message was lost, claims whose text changed and
+claims embedded by an older model.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from django.utils import timezone
 from claims.choices import ClaimStatus, MatchKind
 from claims.matching import embeddings
 from claims.matching.comparison import ClaimFeatures, contradictions, features, word_overlap
+from claims.matching.index import claim_index
+from claims.matching.posts import PreparedText, prepare
 from claims.models import Claim, ClaimEmbedding, ClaimMatch
 from claims.normalize import clean_claim_text
 from factcheck.queue import tasks_send
@@ -51,6 +56,8 @@ MATCH_TASK = "claims.tasks.match_claims"
 TASK_BATCH = 200
 SWEEP_BATCH = 2_000
 SWEEP_GRACE_SECONDS = 60
+DENSE_MIN_PER_TEXT = 20  # nearest claims kept per compared text (the whole and each sentence)
+DENSE_FILTER_MARGIN = 20
 
 
 @dataclass(frozen=True)
@@ -122,14 +129,32 @@ def match_kind(score: float, a: ClaimFeatures, b: ClaimFeatures, conflicts: Iter
     return ""
 
 
+def rescaled_cosine(cosine: float | np.ndarray) -> float | np.ndarray:
+    """The model's cosine on a 0–1 scale where 0 is what two unrelated texts score."""
+    floor = embeddings.UNRELATED_COSINE
+    return np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
+
+
 def pair_score(a_vector: np.ndarray, a: ClaimFeatures, b_vector: np.ndarray, b: ClaimFeatures) -> tuple[float, list]:
     """Score in 0–1 for two texts, and what contradicts them."""
-    cosine = max(0.0, float(np.dot(a_vector, b_vector)))
-    score = COSINE_WEIGHT * cosine + (1 - COSINE_WEIGHT) * word_overlap(a, b)
+    return _score(float(np.dot(a_vector, b_vector)), a, b)
+
+
+def _score(cosine: float, a: ClaimFeatures, b: ClaimFeatures) -> tuple[float, list]:
+    score = COSINE_WEIGHT * float(rescaled_cosine(cosine)) + (1 - COSINE_WEIGHT) * word_overlap(a, b)
     conflicts = contradictions(a, b)
     if conflicts:
         score -= CONTRADICTION_PENALTY
     return round(min(1.0, max(0.0, score)), 3), conflicts
+
+
+def query_vectors(prepared: PreparedText, vector: np.ndarray | None = None) -> np.ndarray:
+    """One vector per text ``prepared`` compares (the whole first); ``vector`` is the whole's, when known."""
+    if vector is None:
+        return embeddings.embed(list(prepared.all))
+    if not prepared.segments:
+        return np.asarray(vector, dtype=np.float32)[None, :]
+    return np.vstack([vector, embeddings.embed(list(prepared.segments))])
 
 
 def find_similar(
@@ -145,37 +170,75 @@ def find_similar(
 ) -> list[SimilarClaim]:
     """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones).
 
-    ``vector`` is the text's embedding when the caller has it already.
+    The text is cleaned of what posts carry (links, handles, emoji…) and, when long, compared
+    sentence by sentence too; each claim keeps its best-scoring sentence. Candidates are the
+    nearest claims by meaning over *every* stored vector, plus on PostgreSQL the claims sharing
+    the rarest words, so a restatement in other words (or another language) is never lost for
+    want of a shared word. ``vector`` is the cleaned text's embedding when the caller has it.
     """
     text = _CONTROL.sub(" ", clean_claim_text(text or "")[:MAX_QUERY_CHARS]).strip()
     if not text:
         return []
     if min_score is None:
         min_score = settings.MATCH_SIMILAR_THRESHOLD
+    prepared = prepare(text, language)
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
-    query_vector = vector if vector is not None else embeddings.embed([text])[0]
+    vectors = query_vectors(prepared, vector)
+    candidate_ids = _candidates_dense(vectors, filters)
     if connection.vendor == "postgresql":
-        candidate_ids = _candidates_fulltext(text, language, filters)
-    else:
-        candidate_ids = _candidates_scan(query_vector, filters)
+        candidate_ids |= set(_candidates_fulltext(prepared.text, language, filters))
     if not candidate_ids:
         return []
     rows = {
         row["id"]: row
-        for row in Claim.objects.filter(pk__in=candidate_ids).values("id", "text", "text_key", "status", "language")
+        for row in Claim.objects.filter(filters.q(), pk__in=candidate_ids).values(
+            "id", "text", "text_key", "status", "language"
+        )
     }
-    vectors = _vectors_of(rows.values())
-    query_features = features(text)
+    if not rows:
+        return []
+    ids = list(rows)
+    stored = _vectors_of(rows.values())
+    cosines = vectors @ np.vstack([stored[claim_id] for claim_id in ids]).T  # texts × candidates
+    query_features = [features(part) for part in prepared.all]
     found = []
-    for claim_id, row in rows.items():
+    for column, claim_id in enumerate(ids):
+        row = rows[claim_id]
         candidate_features = features(row["text"])
-        score, conflicts = pair_score(query_vector, query_features, vectors[claim_id], candidate_features)
+        # The whole text, and the sentence nearest in meaning: the better of the two counts.
+        best = int(np.argmax(cosines[:, column]))
+        tried = {0, best}
+        score, conflicts = max(
+            (_score(float(cosines[i, column]), query_features[i], candidate_features) for i in tried),
+            key=lambda scored: scored[0],
+        )
         if score < min_score:
             continue
-        kind = match_kind(score, query_features, candidate_features, conflicts)
+        kind = match_kind(score, query_features[best], candidate_features, conflicts)
         found.append(SimilarClaim(claim_id, row["text"], score, kind, row["status"], row["language"], tuple(conflicts)))
     found.sort(key=lambda match: (-match.score, -match.claim_id))
     return found[:limit]
+
+
+def _candidates_dense(vectors: np.ndarray, filters: _Filters) -> set[int]:
+    """The claims nearest in meaning to any of ``vectors``, searched over every stored vector."""
+    index = claim_index()
+    per_text = max(DENSE_MIN_PER_TEXT, settings.MATCH_CANDIDATES // len(vectors))
+    if filters.published_only:
+        published = list(Claim.objects.filter(filters.q()).values_list("id", flat=True))
+        return {hit.claim_id for vector in vectors for hit in index.search_among(vector, published, per_text)}
+    # Ask for more than needed: the few claims the filters leave out must not shorten the list.
+    hits = index.search(vectors, per_text + DENSE_FILTER_MARGIN)
+    keep = set()
+    for row in hits:
+        kept = [
+            hit.claim_id
+            for hit in row
+            if hit.claim_id != filters.exclude_claim_id
+            and (filters.before_claim_id is None or hit.claim_id < filters.before_claim_id)
+        ]
+        keep.update(kept[:per_text])
+    return keep
 
 
 @dataclass
@@ -312,39 +375,25 @@ def _lookup(lexemes: list[str], filters: _Filters, cap: int) -> tuple[list[int],
     return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
-def _candidates_scan(query_vector: np.ndarray, filters: _Filters) -> list[int]:
-    """The newest indexed claims nearest in meaning (SQLite: no full-text index to ask)."""
-    newest = Claim.objects.filter(filters.q()).order_by("-id").values("id")[: settings.MATCH_SCAN_LIMIT]
-    rows = list(
-        ClaimEmbedding.objects.filter(text_key=F("claim__text_key"), claim__in=newest).values_list("claim_id", "vector")
-    )
-    if not rows:
-        return []
-    matrix = np.vstack([embeddings.from_bytes(vector) for _, vector in rows])
-    scores = matrix @ query_vector
-    best = np.argsort(-scores)[: settings.MATCH_CANDIDATES]
-    return [rows[i][0] for i in best]
-
-
 def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
     """Stored vectors where current; claims not indexed yet (or edited since) are embedded and stored now."""
     rows = list(rows)
     stored = {
-        claim_id: (text_key, vector)
-        for claim_id, text_key, vector in ClaimEmbedding.objects.filter(
+        claim_id: (text_key, vector, model)
+        for claim_id, text_key, vector, model in ClaimEmbedding.objects.filter(
             claim_id__in=[r["id"] for r in rows]
-        ).values_list("claim_id", "text_key", "vector")
+        ).values_list("claim_id", "text_key", "vector", "model")
     }
     vectors: dict[int, np.ndarray] = {}
     missing = []
     for row in rows:
         entry = stored.get(row["id"])
-        if entry and entry[0] == row["text_key"]:
+        if entry and entry[0] == row["text_key"] and entry[2] == embeddings.MODEL_NAME:
             vectors[row["id"]] = embeddings.from_bytes(entry[1])
         else:
             missing.append(row)
     if missing:
-        computed = embeddings.embed([row["text"] for row in missing])
+        computed = embeddings.embed([prepare(row["text"], row["language"]).text for row in missing])
         for row, vector in zip(missing, computed, strict=True):
             vectors[row["id"]] = vector
         _vectors_store([(row["id"], row["text_key"], vector) for row, vector in zip(missing, computed, strict=True)])
@@ -371,13 +420,13 @@ def claims_index(claim_ids: Iterable[int]) -> int:
     """Store current embeddings for these claims; claims already current are left alone."""
     claims = list(
         Claim.objects.filter(pk__in=list(claim_ids))
-        .exclude(embedding__text_key=F("text_key"))
-        .values_list("id", "text", "text_key")
+        .exclude(embedding__text_key=F("text_key"), embedding__model=embeddings.MODEL_NAME)
+        .values_list("id", "text", "text_key", "language")
     )
     if not claims:
         return 0
-    vectors = embeddings.embed([text for _, text, _ in claims])
-    _vectors_store([(claim_id, text_key, v) for (claim_id, _, text_key), v in zip(claims, vectors, strict=True)])
+    vectors = embeddings.embed([prepare(text, language).text for _, text, _, language in claims])
+    _vectors_store([(claim_id, text_key, v) for (claim_id, _, text_key, _), v in zip(claims, vectors, strict=True)])
     return len(claims)
 
 
@@ -386,9 +435,9 @@ def claim_match(claim_id: int) -> list[ClaimMatch]:
     claim = Claim.objects.filter(pk=claim_id).values("id", "text", "text_key", "language").first()
     if claim is None:
         return []
-    stored = ClaimEmbedding.objects.filter(claim_id=claim_id, text_key=claim["text_key"]).values_list(
-        "vector", flat=True
-    )
+    stored = ClaimEmbedding.objects.filter(
+        claim_id=claim_id, text_key=claim["text_key"], model=embeddings.MODEL_NAME
+    ).values_list("vector", flat=True)
     vector = next((embeddings.from_bytes(data) for data in stored), None)  # indexed just before: no second embedding
     found = find_similar(
         claim["text"], limit=MATCHES_KEPT, language=claim["language"], before_claim_id=claim_id, vector=vector
@@ -423,9 +472,9 @@ def claims_match_enqueue(claim_ids: Iterable[int]) -> int:
 
 
 def claims_unmatched():
-    """Claims never matched with their current text: no embedding, an older text's, or not matched yet."""
+    """Claims never matched with their current text and model: no embedding, an older one, or not matched yet."""
     grace = timezone.now() - timezone.timedelta(seconds=SWEEP_GRACE_SECONDS)
-    current = Q(embedding__text_key=F("text_key"), embedding__matched=True)
+    current = Q(embedding__text_key=F("text_key"), embedding__model=embeddings.MODEL_NAME, embedding__matched=True)
     return Claim.objects.filter(created_at__lt=grace).exclude(current)
 
 

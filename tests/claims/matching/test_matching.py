@@ -178,12 +178,13 @@ def test_hostile_texts(desk, text):
         assert found == []
 
 
-def test_scan_path_used_without_full_text_finds_the_same_claim(desk):
-    """SQLite has no full-text index: the in-memory comparison of stored vectors must find the same claim."""
+def test_dense_candidates_need_no_shared_word(desk):
+    """Every stored vector is searched: a restatement sharing no word with the claim is still a candidate."""
     from claims.matching import embeddings
 
-    vector = embeddings.embed(["London crime up 12 percent in the past year"])[0]
-    assert matching._candidates_scan(vector, matching._Filters())[0] == desk[2].pk
+    vectors = embeddings.embed(["Joblessness hit a half-century low two years ago"])
+    assert desk[0].pk in matching._candidates_dense(vectors, matching._Filters())
+    assert desk[0].pk not in matching._candidates_dense(vectors, matching._Filters(exclude_claim_id=desk[0].pk))
 
 
 # --------------------------------------------------------------------------- the index stays current
@@ -337,3 +338,52 @@ def test_lookup_reads_the_statistics_again_when_the_desk_outgrew_them(settings, 
     found = matching._candidates_fulltext("Zorblax budget grew in Quuxton", "en", matching._Filters())
     assert target.pk in found
     assert matching._stats.claims > 1  # read again
+
+
+# --------------------------------------------------------------------------- posts and other languages
+
+CROSS_LANGUAGE = [
+    ("es", "Las vacunas contra el COVID-19 llevan microchips para rastrear a la gente 😱 compartan", 3),
+    ("fr", "Le vaccin contre le covid contient des micropuces pour suivre la population", 3),
+    ("de", "Deutschland hat im April 2023 seine letzten drei Atomkraftwerke abgeschaltet", 4),
+    ("pt", "O nível do mar subiu 20 centímetros desde 1900, dizem os cientistas", 5),
+    ("ar", "ارتفع مستوى سطح البحر بمقدار 20 سنتيمترا منذ عام 1900", 5),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), CROSS_LANGUAGE, ids=[row[0] for row in CROSS_LANGUAGE])
+def test_a_restatement_in_another_language_finds_the_english_claim(desk, language, text, expected):
+    found = matching.find_similar(text, language=language)
+    assert found and found[0].claim_id == desk[expected].pk
+    assert found[0].kind in (MatchKind.SIMILAR, MatchKind.DUPLICATE)
+
+
+def test_an_english_post_finds_a_claim_stored_in_another_language(desk):
+    spanish = ClaimFactory(
+        text="El alcalde de Madrid prohibió los coches diésel en todo el centro de la ciudad.", language="es"
+    )
+    matching.claims_index([spanish.pk])
+    assert best("Madrid's mayor banned diesel cars from the entire city centre").claim_id == spanish.pk
+
+
+def test_a_noisy_post_is_at_least_similar_to_the_claim_it_restates(desk):
+    post = (
+        "RT @newsguy: omg 😱😱 my cousin works at the hospital and she told me. "
+        "THE COVID JAB HAS A MICROCHIP INSIDE SO THEY CAN TRACK YOU!!! #WakeUp #Plandemic https://t.co/x1 share before they delete"
+    )
+    found = matching.find_similar(post)
+    assert found and found[0].claim_id == desk[3].pk
+    assert found[0].kind in (MatchKind.SIMILAR, MatchKind.DUPLICATE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Unemployment fell to 5.5% in 2023, the lowest rate in fifty years.",  # another figure
+        "Crime in London fell by 12% last year according to police figures.",  # the other direction
+        "The mayor signed the contract with the construction company.",  # negation dropped
+        "Crime in Paris rose by 12% last year according to police figures.",  # another place
+    ],
+)
+def test_a_same_topic_different_claim_is_never_a_duplicate(desk, text):
+    assert all(match.kind != MatchKind.DUPLICATE for match in matching.find_similar(text, min_score=0))
