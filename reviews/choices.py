@@ -18,6 +18,9 @@ class Action(models.TextChoices):
     DISMISS = "dismiss", "Dismissed"
     REOPEN = "reopen", "Reopened"
     CORRECT = "correct", "Corrected"
+    PROPOSE_CORRECTION = "propose_correction", "Proposed a correction"
+    APPROVE_CORRECTION = "approve_correction", "Approved the correction"
+    REJECT_CORRECTION = "reject_correction", "Rejected the proposed correction"
     RETRACT = "retract", "Retracted"
     RELEASE = "release", "Returned to the queue (idle)"
 

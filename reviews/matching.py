@@ -3,8 +3,9 @@
 Matching itself lives in ``claims.matching.services``; this module tells it about verdicts (an annotator
 registered in ``ReviewsConfig.ready``) and lets a fact-checker reuse a published verdict for a
 claim that says the same thing. Reuse fills the draft from the published version and submits
-it in one action, recorded on the audit row; an editor who is not the submitter still approves
-it, so the four-eyes rule holds for reused verdicts too.
+it in one action, recorded on the audit row; the writers of the reused text count as writers of
+the new version, so an editor who wrote none of it must still approve it. A verdict is reused
+only from a claim the matcher linked to this one, or with an explicit confirmation (recorded).
 """
 
 from __future__ import annotations
@@ -52,8 +53,12 @@ def claim_matches(claim: Claim) -> list[dict]:
     ]
 
 
-def verdict_reuse(actor: AbstractBaseUser, claim_id: int, source_claim_id: int) -> Claim:
-    """Submit, for approval, the published verdict of ``source_claim_id`` as this claim's verdict."""
+def verdict_reuse(actor: AbstractBaseUser, claim_id: int, source_claim_id: int, *, confirmed: bool = False) -> Claim:
+    """Submit, for approval, the published verdict of ``source_claim_id`` as this claim's verdict.
+
+    The two claims must be linked as a match, unless ``confirmed`` says the person checked that
+    they say the same thing anyway; the audit row records which.
+    """
     if source_claim_id == claim_id:
         raise WorkflowError("A claim cannot reuse its own verdict.")
     source = (
@@ -64,7 +69,15 @@ def verdict_reuse(actor: AbstractBaseUser, claim_id: int, source_claim_id: int) 
     if source is None:
         raise WorkflowError(f"Claim {source_claim_id} has no published verdict to reuse.")
     version = source.published_version
-    link = ClaimMatch.objects.filter(claim_id=claim_id, matched_id=source_claim_id).first()
+    link = (
+        ClaimMatch.objects.filter(claim_id=claim_id, matched_id=source_claim_id).first()
+        or ClaimMatch.objects.filter(claim_id=source_claim_id, matched_id=claim_id).first()
+    )
+    if link is None and not confirmed:
+        raise WorkflowError(
+            f"Claim {source_claim_id} is not linked to this claim as a match: check that both say the same "
+            "thing, then confirm the reuse."
+        )
     url = absolute_url(reverse("public:verdict", args=[source.slug]))
     with transaction.atomic():
         verdict_save_draft(
@@ -76,6 +89,7 @@ def verdict_reuse(actor: AbstractBaseUser, claim_id: int, source_claim_id: int) 
                 "analysis": version.analysis,
                 "evidence": version.evidence,
             },
+            reused_from=version,
         )
         return review_submit(
             actor,
@@ -87,5 +101,6 @@ def verdict_reuse(actor: AbstractBaseUser, claim_id: int, source_claim_id: int) 
                 "reused_version": version.number,
                 "match_score": link.score if link else None,
                 "match_kind": link.kind if link else "",
+                "confirmed_without_match": link is None,
             },
         )

@@ -98,6 +98,9 @@ class Verdict(models.Model):
     draft_analysis = models.TextField(blank=True)
     draft_evidence = models.JSONField(default=list, blank=True)
     draft_saved_at = models.DateTimeField(null=True, blank=True)
+    # Everyone who changed the draft (or brought reused text into it): they all become writers
+    # of the next submitted version, and none of them may approve it.
+    draft_writers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="DraftWriter", related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["published_at", "id"], name="verdict_published_idx")]
@@ -122,7 +125,11 @@ class VerdictVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True, help_text="A proposed correction an editor turned down.")
     note = models.TextField(blank=True, help_text="Public correction note.")
+    # Who wrote or edited any part of this version's text; a database trigger refuses an
+    # approver among them (migration reviews 0007), whatever path the approval takes.
+    writers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="VersionWriter", related_name="+")
 
     class Meta:
         ordering = ["verdict", "number"]
@@ -138,12 +145,34 @@ class VerdictVersion(models.Model):
         return f"{self.verdict} v{self.number}"
 
 
+class DraftWriter(models.Model):
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["verdict", "user"], name="draftwriter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} wrote in the draft of {self.verdict_id}"
+
+
+class VersionWriter(models.Model):
+    version = models.ForeignKey(VerdictVersion, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "user"], name="versionwriter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} wrote version {self.version_id}"
+
+
 class WorkflowEvent(models.Model):
     """Every change of a claim's workflow: who, when, from, to, why."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=16, choices=Action.choices)
+    action = models.CharField(max_length=24, choices=Action.choices)
     from_state = models.CharField(max_length=16)
     to_state = models.CharField(max_length=16)
     comment = models.TextField(blank=True)

@@ -135,6 +135,8 @@ COMMENT_ACTIONS = {
     Action.DISMISS: workflow.claim_dismiss,
     Action.REOPEN: workflow.claim_reopen,
     Action.RETRACT: workflow.verdict_retract,
+    Action.APPROVE_CORRECTION: workflow.correction_approve,
+    Action.REJECT_CORRECTION: workflow.correction_reject,
 }
 ACTION_LABELS = {
     Action.SUBMIT: "Submit for approval",
@@ -144,6 +146,8 @@ ACTION_LABELS = {
     Action.REOPEN: "Reopen",
     Action.RETRACT: "Retract",
     Action.CORRECT: "Publish correction",
+    Action.APPROVE_CORRECTION: "Approve and publish the correction",
+    Action.REJECT_CORRECTION: "Reject the correction",
 }
 SUCCESS = {
     "save": "Draft saved.",
@@ -154,6 +158,9 @@ SUCCESS = {
     Action.REOPEN: "Claim reopened: it is back in the queue.",
     Action.RETRACT: "Verdict retracted.",
     Action.CORRECT: "Correction published.",
+    Action.PROPOSE_CORRECTION: "Correction proposed: it is published once another editor approves it.",
+    Action.APPROVE_CORRECTION: "Correction approved and published.",
+    Action.REJECT_CORRECTION: "Proposed correction rejected; the published verdict is unchanged.",
     "reuse": "The published verdict was reused and submitted for approval.",
 }
 
@@ -243,7 +250,9 @@ def claim_workspace(request, pk: int):
             if not form.is_valid():
                 raise workflow.InvalidReview({})
             data = {key: form.cleaned_data[key] for key in ("rating", "summary", "analysis")}
-            workflow.verdict_correct(request.user, claim.pk, data, form.cleaned_data["note"])
+            corrected = workflow.verdict_correct(request.user, claim.pk, data, form.cleaned_data["note"])
+            if corrected.events.order_by("-id").values_list("action", flat=True).first() != Action.CORRECT:
+                action = Action.PROPOSE_CORRECTION
         else:
             messages.error(request, "Unknown action.")
             return _render(request, "reviews/workspace.html", _workspace_context(request, claim), status=400)

@@ -25,7 +25,7 @@ from claims.models import Claim
 from reviews.choices import Action, NotificationKind, VersionKind
 from reviews.errors import InvalidReview, NotAllowed, WorkflowError
 from reviews.evidence import evidence_validate
-from reviews.models import Assignment, Rating, Verdict, VerdictVersion, WorkflowEvent
+from reviews.models import Assignment, DraftWriter, Rating, Verdict, VerdictVersion, VersionWriter, WorkflowEvent
 from reviews.notifications import notify
 from reviews.selectors import factcheckers_with_load, queue_new
 from reviews.webhooks import webhook_events_emit
@@ -53,6 +53,10 @@ TRANSITIONS: dict[str, Transition] = {
     Action.DISMISS: Transition(frozenset({S.NEW, S.ASSIGNED}), S.DISMISSED, EDIT, needs_comment=True),
     Action.REOPEN: Transition(frozenset({S.DISMISSED}), S.NEW, EDIT),
     Action.CORRECT: Transition(frozenset({S.PUBLISHED}), None, EDIT, needs_comment=True),
+    # A correction of the rating or the summary waits for a second editor (four eyes).
+    Action.PROPOSE_CORRECTION: Transition(frozenset({S.PUBLISHED}), None, EDIT, needs_comment=True),
+    Action.APPROVE_CORRECTION: Transition(frozenset({S.PUBLISHED}), None, EDIT),
+    Action.REJECT_CORRECTION: Transition(frozenset({S.PUBLISHED}), None, EDIT, needs_comment=True),
     Action.RETRACT: Transition(frozenset({S.PUBLISHED}), S.RETRACTED, EDIT, needs_comment=True),
     Action.RELEASE: Transition(frozenset({S.ASSIGNED}), S.NEW, SYSTEM),
 }
@@ -67,9 +71,10 @@ def allowed_actions(actor: AbstractBaseUser, claim: Claim, *, assignee_id: int |
     Pass ``assignee_id`` when the caller already knows the active assignee: one query fewer.
     """
     actions = []
+    correction: VerdictVersion | object | None = _UNKNOWN
     for action, rule in TRANSITIONS.items():
-        if rule.permission == SYSTEM or claim.status not in rule.sources:
-            continue
+        if rule.permission == SYSTEM or claim.status not in rule.sources or action == Action.PROPOSE_CORRECTION:
+            continue  # proposing is what ``correct`` does when the rating or summary changes
         if not actor.has_perm(rule.permission):
             continue
         if action == Action.SUBMIT:
@@ -77,8 +82,17 @@ def allowed_actions(actor: AbstractBaseUser, claim: Claim, *, assignee_id: int |
                 assignee_id = _active_assignee_id(claim)
             if assignee_id != actor.pk:
                 continue
-        if action == Action.APPROVE and _pending_author_id(claim) == actor.pk:
-            continue  # nobody approves their own verdict
+        if action == Action.APPROVE:
+            pending = _pending_submission(claim)
+            if pending is None or actor.pk in _writer_ids(pending):
+                continue  # nobody approves a verdict they wrote or edited
+        if action in (Action.CORRECT, Action.APPROVE_CORRECTION, Action.REJECT_CORRECTION):
+            if correction is _UNKNOWN:
+                correction = _pending_correction(claim)
+            if (action == Action.CORRECT) != (correction is None):
+                continue  # one proposed correction at a time; it is decided before the next
+            if action == Action.APPROVE_CORRECTION and actor.pk in _writer_ids(correction):
+                continue
         actions.append(str(action))
     return actions
 
@@ -88,14 +102,49 @@ def _active_assignee_id(claim: Claim) -> int | None:
     return assignment.assignee_id if assignment else None
 
 
-def _pending_author_id(claim: Claim) -> int | None:
-    version = (
+def _pending_submission(claim: Claim) -> VerdictVersion | None:
+    return (
         VerdictVersion.objects.filter(verdict__claim=claim, approved_by__isnull=True, kind=VersionKind.SUBMITTED)
         .order_by("-number")
-        .only("author_id")
         .first()
     )
-    return version.author_id if version else None
+
+
+def _pending_correction(claim: Claim) -> VerdictVersion | None:
+    """The proposed correction waiting for a second editor, if any."""
+    return VerdictVersion.objects.filter(
+        verdict__claim=claim, kind=VersionKind.CORRECTION, approved_at__isnull=True, rejected_at__isnull=True
+    ).first()
+
+
+def _writer_ids(version: VerdictVersion) -> set[int]:
+    """Everyone who wrote or edited any part of this version (its author included)."""
+    ids = set(VersionWriter.objects.filter(version=version).values_list("user_id", flat=True))
+    return ids | {version.author_id}
+
+
+def _version_create(verdict: Verdict, writer_ids: Iterable[int], **fields: Any) -> VerdictVersion:
+    """A new immutable version and the record of who wrote it."""
+    version = VerdictVersion.objects.create(verdict=verdict, number=verdict.versions.count() + 1, **fields)
+    ids = set(writer_ids) | {version.author_id}
+    VersionWriter.objects.bulk_create([VersionWriter(version=version, user_id=user_id) for user_id in sorted(ids)])
+    return version
+
+
+def _approve(version: VerdictVersion, actor: AbstractBaseUser, now) -> None:
+    """Record the approval; the service has checked four eyes, and the database trigger checks again."""
+    if actor.pk in _writer_ids(version):
+        raise NotAllowed(
+            "You wrote or edited this version (drafts, submissions and edits after a send-back all count); "
+            "another editor must approve it."
+        )
+    version.approved_by = actor
+    version.approved_at = now
+    try:
+        with transaction.atomic():
+            version.save(update_fields=["approved_by", "approved_at"])
+    except IntegrityError as exc:  # a writer was recorded concurrently: the trigger refused
+        raise NotAllowed("You wrote or edited this version; another editor must approve it.") from exc
 
 
 def _check(actor: AbstractBaseUser | None, claim: Claim, action: str, comment: str) -> Transition:
@@ -121,6 +170,7 @@ def _transition(
     apply: Callable[[Claim], dict[str, Any] | None] | None = None,
     public: bool = False,
     webhook_event: str | None = None,
+    record_as: str | None = None,
 ) -> Claim:
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
@@ -135,7 +185,7 @@ def _transition(
         WorkflowEvent.objects.create(
             claim=claim,
             actor=actor,
-            action=action,
+            action=record_as or action,
             from_state=from_state,
             to_state=claim.status,
             comment=comment.strip(),
@@ -405,8 +455,14 @@ def _rating(slug: str) -> Rating:
     return rating
 
 
-def verdict_save_draft(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any]) -> Verdict:
-    """Save the assignee's working draft (rating, summary, analysis, evidence); no state change."""
+def verdict_save_draft(
+    actor: AbstractBaseUser, claim_id: int, data: dict[str, Any], *, reused_from: VerdictVersion | None = None
+) -> Verdict:
+    """Save the assignee's working draft (rating, summary, analysis, evidence); no state change.
+
+    Whoever changes the draft becomes one of its writers, as do the writers of a version whose
+    text is reused (``reused_from``): none of them may approve the version submitted from it.
+    """
 
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim_id)
@@ -415,6 +471,7 @@ def verdict_save_draft(actor: AbstractBaseUser, claim_id: int, data: dict[str, A
         if _active_assignee_id(claim) != actor.pk:
             raise NotAllowed("Only the claim's assignee writes its verdict.")
         verdict, _ = Verdict.objects.get_or_create(claim=claim)
+        before = _draft_content(verdict)
         errors: dict[str, list[str]] = {}
         if "rating" in data:
             if data["rating"] in (None, ""):
@@ -442,10 +499,22 @@ def verdict_save_draft(actor: AbstractBaseUser, claim_id: int, data: dict[str, A
                 claim_cite(claim, [item["url"] for item in verdict.draft_evidence], context="verdict evidence")
         if errors:
             raise InvalidReview(errors)
+        writer_ids = set()
+        if _draft_content(verdict) != before:
+            writer_ids.add(actor.pk)
+        if reused_from is not None:
+            writer_ids |= _writer_ids(reused_from)
+        DraftWriter.objects.bulk_create(
+            [DraftWriter(verdict=verdict, user_id=user_id) for user_id in sorted(writer_ids)], ignore_conflicts=True
+        )
         verdict.draft_saved_at = timezone.now()
         verdict.save()
         Assignment.objects.active().filter(claim=claim).update(last_activity_at=timezone.now(), due_at=_due_at())
     return verdict
+
+
+def _draft_content(verdict: Verdict) -> tuple:
+    return (verdict.draft_rating_id, verdict.draft_summary, verdict.draft_analysis, verdict.draft_evidence)
 
 
 def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "", *, data: dict | None = None) -> Claim:
@@ -465,9 +534,10 @@ def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "", *, 
             errors["summary"] = ["Write a summary before submitting."]
         if errors:
             raise InvalidReview(errors)
-        version = VerdictVersion.objects.create(
-            verdict=verdict,
-            number=verdict.versions.count() + 1,
+        draft_writers = DraftWriter.objects.filter(verdict=verdict).values_list("user_id", flat=True)
+        version = _version_create(
+            verdict,
+            draft_writers,
             rating=verdict.draft_rating,
             summary=verdict.draft_summary,
             analysis=verdict.draft_analysis,
@@ -480,11 +550,7 @@ def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "", *, 
 
 
 def _pending_version(claim: Claim) -> VerdictVersion:
-    version = (
-        VerdictVersion.objects.filter(verdict__claim=claim, approved_by__isnull=True, kind=VersionKind.SUBMITTED)
-        .order_by("-number")
-        .first()
-    )
+    version = _pending_submission(claim)
     if version is None:
         raise WorkflowError("There is no submitted verdict to decide on.")
     return version
@@ -497,16 +563,12 @@ def _unique_slug(claim: Claim) -> str:
 
 
 def review_approve(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> Claim:
-    """An editor who is not the verdict's author approves it: it is published."""
+    """An editor who wrote or edited no part of the submitted version approves it: it is published."""
 
     def apply(claim: Claim) -> dict:
         version = _pending_version(claim)
-        if version.author_id == actor.pk:
-            raise NotAllowed("You cannot approve a verdict you wrote; another editor must approve it.")
         now = timezone.now()
-        version.approved_by = actor
-        version.approved_at = now
-        version.save(update_fields=["approved_by", "approved_at"])
+        _approve(version, actor, now)
         verdict = version.verdict
         verdict.published_version = version
         verdict.published_at = verdict.published_at or now
@@ -557,41 +619,109 @@ def claim_reopen(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> C
 
 
 def verdict_correct(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any], note: str) -> Claim:
-    """A published verdict gets a new version and a public correction note; the old one is kept."""
+    """Correct a published verdict: a new version with a public correction note; the old one is kept.
+
+    A change of the rating or the summary is only proposed: it stays unpublished until a second
+    editor who did not write it approves it (``correction_approve``). A change of the analysis
+    alone (a typo, a link) is published at once, recorded like any correction.
+    """
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None:
+            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+        _check(actor, claim, Action.CORRECT, note)
+        verdict = Verdict.objects.select_related("published_version").filter(claim=claim).first()
+        current = verdict.published_version if verdict else None
+        if current is None:
+            raise WorkflowError("There is no published verdict to correct.")
+        rating = _rating(str(data["rating"])) if data.get("rating") else current.rating
+        summary = (data.get("summary") or "").strip() or current.summary
+        analysis = data["analysis"] if data.get("analysis") is not None else current.analysis
+        proposal = rating.pk != current.rating_id or summary != current.summary
+        action = Action.PROPOSE_CORRECTION if proposal else Action.CORRECT
+
+        def apply(claim: Claim) -> dict:
+            if _pending_correction(claim) is not None:
+                raise WorkflowError("A proposed correction is waiting for approval; approve or reject it first.")
+            now = timezone.now()
+            version = _version_create(
+                verdict,
+                [actor.pk],
+                kind=VersionKind.CORRECTION,
+                rating=rating,
+                summary=summary,
+                analysis=analysis,
+                evidence=current.evidence,
+                author=actor,
+                approved_at=None if proposal else now,
+                note=note.strip(),
+            )
+            if not proposal:
+                _correction_publish(verdict, version, now)
+            return {"version": version.number, "pending": proposal}
+
+        if proposal:
+            return _transition(actor, claim_id, action, note, apply=apply)
+        return _transition(actor, claim_id, action, note, apply=apply, public=True, webhook_event="verdict.corrected")
+
+
+def _correction_publish(verdict: Verdict, version: VerdictVersion, now) -> None:
+    verdict.published_version = version
+    verdict.updated_at = now
+    verdict.save(update_fields=["published_version", "updated_at"])
+
+
+def correction_approve(actor: AbstractBaseUser, claim_id: int, comment: str = "") -> Claim:
+    """A second editor, who wrote no part of it, publishes the proposed correction (the public note is its own)."""
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None:
+            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+        _check(actor, claim, Action.APPROVE_CORRECTION, comment)
+        pending = _pending_correction(claim)
+        if pending is None:
+            raise WorkflowError("There is no proposed correction to approve.")
+
+        def apply(claim: Claim) -> dict:
+            now = timezone.now()
+            _approve(pending, actor, now)
+            _correction_publish(pending.verdict, pending, now)
+            return {"version": pending.number, "proposed_by": pending.author_id, "comment": comment.strip()}
+
+        # Recorded as the public correction, with the proposer's note.
+        return _transition(
+            actor,
+            claim_id,
+            Action.APPROVE_CORRECTION,
+            pending.note,
+            apply=apply,
+            public=True,
+            webhook_event="verdict.corrected",
+            record_as=Action.CORRECT,
+        )
+
+
+def correction_reject(actor: AbstractBaseUser, claim_id: int, comment: str) -> Claim:
+    """An editor turns down (or its proposer withdraws) the proposed correction: nothing public changes."""
 
     def apply(claim: Claim) -> dict:
-        verdict = claim.verdict
-        current = verdict.published_version
-        rating = _rating(str(data["rating"])) if data.get("rating") else current.rating
-        summary = data.get("summary") or current.summary
-        analysis = data["analysis"] if data.get("analysis") is not None else current.analysis
-        now = timezone.now()
-        version = VerdictVersion.objects.create(
-            verdict=verdict,
-            number=verdict.versions.count() + 1,
-            kind=VersionKind.CORRECTION,
-            rating=rating,
-            summary=summary,
-            analysis=analysis,
-            evidence=current.evidence,
-            author=actor,
-            approved_at=now,
-            note=note.strip(),
-        )
-        verdict.published_version = version
-        verdict.updated_at = now
-        verdict.save(update_fields=["published_version", "updated_at"])
-        return {"version": version.number}
+        pending = _pending_correction(claim)
+        if pending is None:
+            raise WorkflowError("There is no proposed correction to reject.")
+        pending.rejected_at = timezone.now()
+        pending.save(update_fields=["rejected_at"])
+        return {"version": pending.number}
 
-    return _transition(
-        actor, claim_id, Action.CORRECT, note, apply=apply, public=True, webhook_event="verdict.corrected"
-    )
+    return _transition(actor, claim_id, Action.REJECT_CORRECTION, comment, apply=apply)
 
 
 def verdict_retract(actor: AbstractBaseUser, claim_id: int, note: str) -> Claim:
     def apply(claim: Claim) -> dict:
         now = timezone.now()
         Verdict.objects.filter(claim=claim).update(retracted_at=now, updated_at=now)
+        VerdictVersion.objects.filter(
+            verdict__claim=claim, kind=VersionKind.CORRECTION, approved_at__isnull=True, rejected_at__isnull=True
+        ).update(rejected_at=now)  # a correction proposed for a verdict now retracted is moot
         return {}
 
     return _transition(

@@ -32,6 +32,11 @@ class VerdictMatchView(ConsumerView):
 
 class ReuseInput(serializers.Serializer):
     claim_id = serializers.IntegerField(help_text="The earlier claim whose published verdict this claim reuses.")
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="Reuse even though the matcher did not link the two claims: you checked that they say the same "
+        "thing. Recorded on the audit row.",
+    )
 
 
 class VerdictReuseView(DeskView):
@@ -41,11 +46,14 @@ class VerdictReuseView(DeskView):
         request=ReuseInput,
         responses={
             200: TransitionResultSerializer,
-            409: OpenApiResponse(description="No published verdict to reuse, or the claim is not assigned to you."),
+            409: OpenApiResponse(
+                description="No published verdict to reuse, the claims are not linked as a match (and `confirm` "
+                "is false), or the claim is not assigned to you."
+            ),
         },
     )
     def post(self, request, pk: int) -> Response:
         """Submit an earlier claim's published verdict as this claim's verdict, for an editor's approval."""
         data = _input(ReuseInput, request)
-        claim = verdict_reuse(request.user, pk, data["claim_id"])
+        claim = verdict_reuse(request.user, pk, data["claim_id"], confirmed=data["confirm"])
         return Response({"state": claim.status, "claim": _claim_body(request, pk)})

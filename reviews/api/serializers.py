@@ -25,6 +25,8 @@ TRANSITION_ACTIONS = [
     Action.DISMISS,
     Action.REOPEN,
     Action.RETRACT,
+    Action.APPROVE_CORRECTION,
+    Action.REJECT_CORRECTION,
 ]
 
 
@@ -150,6 +152,7 @@ class VersionSerializer(serializers.ModelSerializer):
             "created_at",
             "approved_by",
             "approved_at",
+            "rejected_at",
             "note",
         ]
         read_only_fields = fields
@@ -194,6 +197,14 @@ class VerdictSerializer(serializers.Serializer):
 class TransitionResultSerializer(serializers.Serializer):
     state = serializers.CharField()
     claim = serializers.DictField()
+
+
+class CorrectResultSerializer(TransitionResultSerializer):
+    version = serializers.IntegerField(help_text="The number of the new version.")
+    pending = serializers.BooleanField(
+        help_text="True when the correction changes the rating or the summary: it is published only once a "
+        "second editor approves it (transition `approve_correction`)."
+    )
 
 
 # --- The ``workflow`` field of a claim's detail ------------------------------------------------

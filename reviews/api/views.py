@@ -26,6 +26,7 @@ from reviews.api.serializers import (
     AssignInput,
     BulkAssignInput,
     CorrectInput,
+    CorrectResultSerializer,
     EventSerializer,
     LoadSerializer,
     MyClaimSerializer,
@@ -211,6 +212,8 @@ TRANSITION_SERVICES = {
     Action.DISMISS: workflow.claim_dismiss,
     Action.REOPEN: workflow.claim_reopen,
     Action.RETRACT: workflow.verdict_retract,
+    Action.APPROVE_CORRECTION: workflow.correction_approve,
+    Action.REJECT_CORRECTION: workflow.correction_reject,
 }
 
 
@@ -226,7 +229,8 @@ class TransitionView(DeskView):
         },
     )
     def post(self, request, pk: int) -> Response:
-        """Move the claim through the workflow: submit, approve, send_back, dismiss, reopen, retract."""
+        """Move the claim through the workflow: submit, approve, send_back, dismiss, reopen, retract, and
+        approve_correction or reject_correction for a proposed correction (editors who did not write it)."""
         data = _input(TransitionInput, request)
         claim = TRANSITION_SERVICES[data["action"]](request.user, pk, data["comment"])
         return Response({"state": claim.status, "claim": _claim_body(request, pk)})
@@ -235,13 +239,32 @@ class TransitionView(DeskView):
 class CorrectView(DeskView):
     desk_permission = None
 
-    @extend_schema(request=CorrectInput, responses=TransitionResultSerializer)
+    @extend_schema(
+        request=CorrectInput,
+        responses={
+            200: CorrectResultSerializer,
+            202: CorrectResultSerializer,
+            403: OpenApiResponse(description="You may not correct verdicts."),
+            409: OpenApiResponse(description="Nothing published to correct, or a proposed correction is waiting."),
+        },
+    )
     def post(self, request, pk: int) -> Response:
-        """Correct a published verdict: a new version with a public note (editors)."""
+        """Correct a published verdict: a new version with a public note (editors).
+
+        A change of the analysis alone is published at once (200). A change of the rating or the
+        summary is proposed (202): it is public only once a second editor approves it.
+        """
         data = dict(_input(CorrectInput, request))
         note = data.pop("note")
         claim = workflow.verdict_correct(request.user, pk, data, note)
-        return Response({"state": claim.status, "claim": _claim_body(request, pk)})
+        event = claim.events.order_by("-id").first()
+        body = {
+            "state": claim.status,
+            "claim": _claim_body(request, pk),
+            "version": event.data["version"],
+            "pending": event.data["pending"],
+        }
+        return Response(body, status=202 if body["pending"] else 200)
 
 
 class HistoryView(WorkflowErrorsMixin, generics.ListAPIView):

@@ -15,7 +15,7 @@ from reviews import workflow
 from reviews.models import Assignment, WorkflowEvent
 from reviews.people import user_add
 from tests.factories import CitationFactory, ClaimFactory, SourceFactory, UserFactory
-from tests.reviews.desk import claim_in_state, desk, key_client, review_client
+from tests.reviews.desk import claim_in_state, desk, key_client, published_correction, review_client
 
 
 def ids(response) -> list[int]:
@@ -224,7 +224,7 @@ def test_the_assignee_writes_the_draft_with_put_and_patch():
 def test_the_verdict_shows_the_draft_and_every_version():
     team = desk()
     claim = claim_in_state(ClaimStatus.PUBLISHED, team)
-    workflow.verdict_correct(team.editor, claim.pk, {"summary": "Corrected."}, "Typo.")
+    published_correction(team.editor, team.chief, claim.pk, {"summary": "Corrected."}, "Typo.")
     body = review_client(team.other).get(f"/api/v1/claims/{claim.pk}/verdict/").json()
     assert body["state"] == ClaimStatus.PUBLISHED and body["published_version"] == 2
     assert [(v["number"], v["kind"], v["author"]) for v in body["versions"]] == [
@@ -289,6 +289,12 @@ def test_correct_needs_a_note_and_a_published_verdict():
     response = client.post(
         f"/api/v1/claims/{published.pk}/correct/", {"rating": "true", "note": "New data."}, format="json"
     )
+    assert response.status_code == 202 and response.json()["pending"] and response.json()["version"] == 2
+    assert response.json()["claim"]["workflow"]["verdict"]["rating"] == "false"  # not public yet
+    approve = {"action": "approve_correction", "comment": ""}
+    response = client.post(f"/api/v1/claims/{published.pk}/transition/", approve, format="json")
+    assert response.status_code == 403  # the editor who proposed it
+    response = review_client(team.chief).post(f"/api/v1/claims/{published.pk}/transition/", approve, format="json")
     assert response.status_code == 200
     assert response.json()["claim"]["workflow"]["verdict"]["rating"] == "true"
     assert response.json()["claim"]["workflow"]["verdict"]["version"] == 2

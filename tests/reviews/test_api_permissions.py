@@ -66,7 +66,7 @@ ENDPOINTS = {
         "post",
         "/api/v1/claims/{id}/correct/",
         state=ClaimStatus.PUBLISHED,
-        body={"summary": "Fixed.", "note": "A typo."},
+        body={"analysis": "Fixed.", "note": "A typo."},
         assignee=403,
         other=403,
     ),

@@ -16,7 +16,7 @@ from reviews import workflow
 from reviews.claimreview import claimreview, has_claimreview, verdict_public_url
 from reviews.models import Rating, Verdict
 from reviews.ratings import DEFAULT_RATINGS
-from tests.reviews.desk import Desk, desk
+from tests.reviews.desk import Desk, desk, published_correction
 from tests.reviews.test_public import publish
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,9 @@ def test_a_claim_without_claimant_date_or_appearance_still_has_valid_markup(clie
 def test_a_correction_moves_date_modified_and_shows_on_the_page_and_corrections(client, team):
     verdict = publish(team, rating="false", claim_date=timezone.localdate(), **CLAIM)
     before = the_claimreview(client, verdict)
-    workflow.verdict_correct(team.chief, verdict.claim_id, {"rating": "mostly-false"}, "The base year was wrong.")
+    published_correction(
+        team.chief, team.editor, verdict.claim_id, {"rating": "mostly-false"}, "The base year was wrong."
+    )
     verdict.refresh_from_db()
     html, reviews = markup_of(client, verdict)
     (after,) = reviews
@@ -161,7 +163,7 @@ def test_a_correction_moves_date_modified_and_shows_on_the_page_and_corrections(
     assert "The base year was wrong." in corrections
     assert reverse("public:verdict", args=[verdict.slug]) in corrections
 
-    workflow.verdict_correct(team.chief, verdict.claim_id, {"summary": "Still wrong."}, "Wording.")
+    published_correction(team.chief, team.editor, verdict.claim_id, {"summary": "Still wrong."}, "Wording.")
     verdict.refresh_from_db()
     later = the_claimreview(client, verdict)
     assert iso_datetime(later["dateModified"]) > iso_datetime(after["dateModified"])

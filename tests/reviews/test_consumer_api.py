@@ -16,7 +16,7 @@ from claims.models import Tag
 from reviews import workflow
 from reviews.models import Verdict
 from tests.factories import CitationFactory, ClaimFactory, SourceFactory
-from tests.reviews.desk import Desk, claim_in_state, desk, key_client
+from tests.reviews.desk import Desk, claim_in_state, desk, key_client, published_correction
 
 LIST = "/api/v1/verdicts/"
 
@@ -113,7 +113,7 @@ def claim_in_state_from(claim, team: Desk) -> None:
 def test_a_correction_and_a_retraction_show_in_the_payload():
     team = desk()
     claim = claim_in_state(ClaimStatus.PUBLISHED, team)
-    workflow.verdict_correct(team.chief, claim.pk, {"rating": "mostly-false"}, "The figure was 40%, not 50%.")
+    published_correction(team.chief, team.editor, claim.pk, {"rating": "mostly-false"}, "The figure was 40%, not 50%.")
     client = APIClient()
     corrected = client.get(f"{LIST}{claim.verdict.pk}/").json()
     assert corrected["version"] == 2 and corrected["rating"]["slug"] == "mostly-false"
@@ -172,7 +172,7 @@ def test_filters_narrow_the_list():
     assert ids(q="microchips taxes") == set()  # every word must match
     assert ids(updated_since=(timezone.now() - timedelta(days=1)).isoformat()) == {french.pk, other.pk}
 
-    workflow.verdict_correct(team.chief, old.claim_id, {"summary": "Rated true, corrected."}, "Typo.")
+    published_correction(team.chief, team.editor, old.claim_id, {"summary": "Rated true, corrected."}, "Typo.")
     assert ids(updated_since=(timezone.now() - timedelta(minutes=5)).isoformat()) == {old.pk, french.pk, other.pk}
 
     bad = client.get(LIST, {"updated_since": "yesterday"})
@@ -226,7 +226,7 @@ def test_the_list_costs_the_same_queries_for_one_verdict_or_many(django_assert_m
         CitationFactory(claim=claim)
         claim_in_state_from(claim, team)
         if index % 4 == 0:
-            workflow.verdict_correct(team.chief, claim.pk, {"summary": "Fixed."}, "Fixed a figure.")
+            published_correction(team.chief, team.editor, claim.pk, {"summary": "Fixed."}, "Fixed a figure.")
     client = APIClient()
     with django_assert_max_num_queries(8):
         response = client.get(LIST, {"limit": 50})
@@ -254,7 +254,7 @@ def test_detail_revalidates_with_304_until_a_correction_changes_it(django_assert
     past = http_date((timezone.now() - timedelta(days=1)).timestamp())
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=past).status_code == 200
 
-    workflow.verdict_correct(team.chief, claim.pk, {"summary": "Corrected."}, "Corrected a figure.")
+    published_correction(team.chief, team.editor, claim.pk, {"summary": "Corrected."}, "Corrected a figure.")
     after = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert after.status_code == 200 and after["ETag"] != etag
     assert after.json()["summary"] == "Corrected."

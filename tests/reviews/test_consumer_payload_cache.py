@@ -12,7 +12,7 @@ from claims.models import Source, Tag
 from reviews import workflow
 from reviews.models import Rating
 from tests.factories import CitationFactory
-from tests.reviews.desk import claim_in_state, desk
+from tests.reviews.desk import claim_in_state, desk, published_correction
 
 LIST = "/api/v1/verdicts/"
 
@@ -56,7 +56,7 @@ def test_corrections_retractions_snapshots_tags_and_scale_edits_show_through_the
     item, etag = only_item(client)
     assert item["summary"] == "It is not so." and item["sources"][0]["archived_url"] is None
 
-    workflow.verdict_correct(team.chief, claim.pk, {"summary": "Corrected."}, "Fixed a figure.")
+    published_correction(team.chief, team.editor, claim.pk, {"summary": "Corrected."}, "Fixed a figure.")
     item, new_etag = only_item(client)
     assert item["summary"] == "Corrected." and item["version"] == 2 and new_etag != etag
     assert [c["note"] for c in item["corrections"]] == ["Fixed a figure."]

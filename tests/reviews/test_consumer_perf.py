@@ -18,7 +18,7 @@ from reviews import published, workflow
 from reviews.api.throttling import count_request
 from reviews.published import published_set_version, text_search
 from tests.factories import CitationFactory, ClaimFactory
-from tests.reviews.desk import claim_in_state, desk
+from tests.reviews.desk import claim_in_state, desk, published_correction
 
 LIST = "/api/v1/verdicts/"
 SEARCH = "/api/v1/claims:search"
@@ -59,7 +59,7 @@ def test_the_version_moves_with_public_changes_only():
         lambda: Claim.objects.filter(pk=claim.pk).update(claimant="Someone else"),
         lambda: get_user_model().objects.filter(pk=team.assignee.pk).update(first_name="Renamed"),
         lambda: claim.tags.create(name="health"),
-        lambda: workflow.verdict_correct(team.chief, claim.pk, {"summary": "Corrected."}, "Fixed."),
+        lambda: published_correction(team.chief, team.editor, claim.pk, {"summary": "Corrected."}, "Fixed."),
         lambda: workflow.verdict_retract(team.chief, claim.pk, "Fabricated."),
     ]
     for change in changes:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims.choices import ClaimStatus
 from reviews import feeds, workflow
-from tests.reviews.desk import Desk, claim_in_state, desk
+from tests.reviews.desk import Desk, claim_in_state, desk, published_correction
 from tests.reviews.test_public import publish
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_the_feed_follows_a_verdict_through_publish_correct_and_retract(client, 
     assert published["updated"] == published["published"] == verdict.published_at
     assert "It is not so." in published["summary"]
 
-    workflow.verdict_correct(team.chief, verdict.claim_id, {"rating": "mostly-false"}, "Two bridges, not all.")
+    published_correction(team.chief, team.editor, verdict.claim_id, {"rating": "mostly-false"}, "Two bridges, not all.")
     verdict.refresh_from_db()
     (corrected,) = entries(client)
     assert corrected["title"] == "Corrected: Bridges are falling down everywhere. (Mostly false)"
@@ -87,7 +87,7 @@ def test_the_feed_is_newest_change_first_and_bounded(client, team, monkeypatch):
     monkeypatch.setattr(feeds, "FEED_SIZE", 3)
     verdicts = [publish(team, text=f"Claim {n}.") for n in range(4)]
     assert [e["title"] for e in entries(client)] == ["Claim 3. (False)", "Claim 2. (False)", "Claim 1. (False)"]
-    workflow.verdict_correct(team.chief, verdicts[0].claim_id, {"summary": "Amended."}, "Clarified.")
+    published_correction(team.chief, team.editor, verdicts[0].claim_id, {"summary": "Amended."}, "Clarified.")
     titles = [e["title"] for e in entries(client)]
     assert titles == ["Corrected: Claim 0. (False)", "Claim 3. (False)", "Claim 2. (False)"]
     updated = [e["updated"] for e in entries(client)]

@@ -20,7 +20,7 @@ from reviews import public, workflow
 from reviews.management.commands.load_demo import snapshot_store
 from reviews.models import Rating, Verdict
 from tests.factories import CitationFactory, SourceFactory
-from tests.reviews.desk import Desk, claim_in_state, desk
+from tests.reviews.desk import Desk, claim_in_state, desk, published_correction
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,9 @@ def test_a_retracted_verdict_stays_reachable_with_a_notice(client, team):
 
 def test_the_correction_log_shows_on_the_page(client, team):
     verdict = publish(team)
-    workflow.verdict_correct(team.chief, verdict.claim_id, {"rating": "half-true"}, "A second source was found.")
+    published_correction(
+        team.chief, team.editor, verdict.claim_id, {"rating": "half-true"}, "A second source was found."
+    )
     body = page_of(client, verdict).content.decode()
     assert "Half true" in body
     corrections = lxml_html.fromstring(body).xpath('//section[@id="corrections"]')[0].text_content()
@@ -297,9 +299,9 @@ def test_corrections_lists_every_correction_and_retraction_newest_first(client, 
     first = publish(team, text="First claim.")
     second = publish(team, text="Second claim.")
     publish(team, text="Never corrected.")
-    workflow.verdict_correct(team.chief, first.claim_id, {"summary": "Amended."}, "Typo in the figure.")
+    published_correction(team.chief, team.editor, first.claim_id, {"summary": "Amended."}, "Typo in the figure.")
     workflow.verdict_retract(team.chief, second.claim_id, "Misattributed quote.")
-    workflow.verdict_correct(team.chief, first.claim_id, {"rating": "half-true"}, "New data.")
+    published_correction(team.chief, team.editor, first.claim_id, {"rating": "half-true"}, "New data.")
 
     response = client.get(reverse("public:corrections"))
     items = lxml_html.fromstring(response.content).xpath('//ul[@class="results"]/li')

@@ -281,7 +281,7 @@ def test_an_editor_cannot_approve_their_own_verdict(client, people):
     client.force_login(editor)
     response = client.post(reverse("reviews:claim", args=[claim.pk]), {"action": "approve", "comment": ""})
     assert response.status_code == 403
-    assert any("cannot approve a verdict you wrote" in m for m in messages_of(response))
+    assert any("You wrote or edited this version" in m for m in messages_of(response))
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.SUBMITTED
 
@@ -332,6 +332,13 @@ def test_correct_and_retract_show_on_the_public_page(client, people):
     client.post(
         url, {"action": "correct", "rating": "mostly-false", "summary": "", "analysis": "", "note": "New data."}
     )
+    client.logout()
+    page = client.get(reverse("public:verdict", args=[slug]))
+    assert b"Mostly false" not in page.content  # a new rating waits for a second editor
+    client.force_login(people["editor2"])
+    workspace = client.get(url)
+    assert b"Proposed correction" in workspace.content and b'value="approve_correction"' in workspace.content
+    client.post(url, {"action": "approve_correction", "comment": ""})
     client.logout()
     page = client.get(reverse("public:verdict", args=[slug]))
     assert b"Mostly false" in page.content and b"New data." in page.content

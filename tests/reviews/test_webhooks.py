@@ -28,7 +28,7 @@ from reviews.choices import DeliveryStatus
 from reviews.models import Webhook, WebhookDelivery
 from reviews.people import user_add
 from tests.claims.servers import LoopbackServer, Reply, Request, free_port
-from tests.reviews.desk import claim_in_state, desk
+from tests.reviews.desk import claim_in_state, desk, published_correction
 
 pytestmark = pytest.mark.django_db
 ALL_EVENTS = ["verdict.published", "verdict.corrected", "verdict.retracted"]
@@ -366,7 +366,7 @@ def test_corrections_and_retractions_send_their_own_events(receiver, team, djang
     retractions = register(hooks_client(), receiver.url("/retractions"), ["verdict.retracted"])
     claim = publish(team, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.verdict_correct(team.chief, claim.pk, {"rating": "mostly-false"}, "New figures.")
+        published_correction(team.chief, team.editor, claim.pk, {"rating": "mostly-false"}, "New figures.")
     with django_capture_on_commit_callbacks(execute=True):
         workflow.verdict_retract(team.chief, claim.pk, "The quote was fabricated.")
     for delivery in WebhookDelivery.objects.order_by("created_at"):

@@ -29,6 +29,13 @@ def test_walk_a_claim_from_queue_to_published():
     ]  # fmt: skip
     workflow.verdict_correct(editor, claim.pk, {"rating": "mostly-false"}, "Rating softened after new data.")
     assert VerdictVersion.objects.filter(verdict=claim.verdict).count() == 3
+    claim.verdict.refresh_from_db()
+    assert claim.verdict.published_version.number == 2  # a new rating waits for a second editor
+    with pytest.raises(workflow.NotAllowed):
+        workflow.correction_approve(editor, claim.pk)
+    workflow.correction_approve(user_add("chief", "editor", []), claim.pk)
+    claim.verdict.refresh_from_db()
+    assert claim.verdict.published_version.number == 3
     with pytest.raises(workflow.WorkflowError, match="published"):
         workflow.review_submit(checker, claim.pk)
 

@@ -262,5 +262,6 @@ class Command(BaseCommand):
             {"rating": "mostly-false"},
             "Rating changed to Mostly false: the rate is near its record low, as the agency noted.",
         )
+        workflow.correction_approve(amira, claims[1].pk)  # a new rating needs a second editor
         # One dismissed.
         workflow.claim_dismiss(amira, claims[8].pk, "Not a checkable claim: no figure given.")
