@@ -37,6 +37,7 @@ from claims.intake.validation import ClaimInput, InvalidInput
 from claims.matching.services import find_similar, matches_as_dicts
 from claims.models import ApiKey, Claim, Source
 from claims.sources.snapshots import snapshot_response
+from factcheck.input import checks_control_characters_itself
 
 
 def _actor(request) -> tuple[object | None, ApiKey | None]:
@@ -65,6 +66,8 @@ def similar_to_query(params, *, published_only: bool = False) -> list[dict]:
 
 class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Submit claims with their cited sources, and read them back."""
+
+    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404 in the URL, never a query
 
     required_scopes = {"read": ApiScope.READ, "write": ApiScope.INTAKE}
     pagination_class = NewestFirstCursorPagination
@@ -137,6 +140,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         parser_classes=[CSVParser, LimitedJSONParser, MultiPartParser, FormParser],
         max_body_bytes=settings.IMPORT_MAX_BYTES,
     )
+    @checks_control_characters_itself  # a bad row is that row's error, not the whole import's
     def import_(self, request):
         """Bulk import (CSV or JSON, up to IMPORT_MAX_ROWS rows); each row accepted or refused on its own."""
         data = request.data
@@ -190,6 +194,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cited sources, their fetch status, extracted text and preserved snapshots."""
+
+    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404 in the URL, never a query
 
     required_scopes = {"read": ApiScope.READ}
     pagination_class = NewestFirstCursorPagination

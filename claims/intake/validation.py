@@ -13,6 +13,8 @@ from rest_framework import serializers
 
 from claims.choices import Priority
 from claims.normalize import canonicalize_url, clean_claim_text, has_visible_text
+from factcheck.input import MESSAGE as CONTROL_MESSAGE
+from factcheck.input import has_control_characters
 
 MAX_TEXT = 5000
 MAX_URL = 2048
@@ -76,11 +78,13 @@ def validate_http_url(value: str) -> str:
 
 
 class TextField(serializers.CharField):
-    """A CharField that refuses numbers instead of turning them into text."""
+    """A CharField that refuses numbers instead of turning them into text, and control characters."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if has_control_characters(data):
+            raise serializers.ValidationError(CONTROL_MESSAGE)
         return super().to_internal_value(data)
 
 
@@ -127,6 +131,8 @@ class SourceInputField(serializers.Field):
             context = data.get("context") or ""
             if not isinstance(context, str):
                 raise serializers.ValidationError("The context must be text.")
+            if has_control_characters(context):
+                raise serializers.ValidationError(f"context: {CONTROL_MESSAGE}")
             if len(context) > MAX_CONTEXT:
                 raise serializers.ValidationError(f"The context is limited to {MAX_CONTEXT} characters.")
             return {"url": validate_http_url(data["url"]), "context": clean_claim_text(context)}

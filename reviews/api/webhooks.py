@@ -136,7 +136,7 @@ class WebhookViewSet(
     parser_classes = [LimitedJSONParser]
     serializer_class = WebhookSerializer
     pagination_class = None
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
