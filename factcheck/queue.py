@@ -60,3 +60,26 @@ def tasks_send(task_name: str, arguments: Iterable[tuple], *, what: str, countdo
         logger.warning("broker unavailable; %d %s left for the sweep", len(arguments) - sent, what, exc_info=True)
         broker_breaker.trip()
     return sent
+
+
+def broker_lost_its_queue(sweep: str) -> bool:
+    """True when the broker no longer holds the mark this sweep left in it: every message sent before is lost.
+
+    A Redis broker restarted without persistence (or flushed) comes back empty; the sweeps
+    would otherwise wait out their re-send delay before sending the lost work again. Each
+    sweep keeps its own mark (``SET NX``), so each learns of the loss once. The first call on a
+    new broker also answers True: re-sending is safe, every task being idempotent. Brokers other
+    than Redis, and a broker that cannot be reached, answer False.
+    """
+    if not str(app.conf.broker_url or "").startswith(("redis://", "rediss://")):
+        return False
+    try:
+        with app.connection_for_write() as connection:
+            client = connection.default_channel.client
+            created = client.set(f"factcheck:broker-mark:{sweep}", "1", nx=True)
+    except Exception:  # broker down: nothing can be sent now anyway
+        logger.info("broker unreachable; cannot tell whether it lost its queue", exc_info=True)
+        return False
+    if created:
+        logger.warning("the broker holds no mark for the %s sweep: its queue was lost; sending all pending work", sweep)
+    return bool(created)

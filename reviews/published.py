@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from claims.choices import ClaimStatus
 from claims.models import Citation, Claim, Source
 from claims.selectors import language_filter
+from factcheck.cache import cache_or
 from reviews.choices import Action
 from reviews.claimreview import absolute_url, scale_bounds, verdict_public_url
 from reviews.markdown import render_markdown
@@ -271,13 +272,13 @@ def cached_payloads(rows: list[tuple]) -> list[dict[str, Any]]:
     """The payloads of ``rows`` (from :func:`with_fingerprint`), from the cache where current."""
     prefix = f"verdict-payload:{PAYLOAD_CACHE_VERSION}:{hashlib.sha256(absolute_url('/').encode()).hexdigest()[:8]}"
     keys = [f"{prefix}:{pk}:{fingerprint}" for pk, _, _, fingerprint in rows]
-    found = cache.get_many(keys) if keys else {}
+    found = cache_or(lambda: cache.get_many(keys), {}, what="verdict payloads") if keys else {}
     missing = {row[0]: key for row, key in zip(rows, keys, strict=True) if key not in found}
     if missing:
         bounds = scale_bounds()
         fresh = {}
         for verdict in published_verdicts().filter(pk__in=list(missing)):
             fresh[missing[verdict.pk]] = verdict_payload(verdict, bounds=bounds)
-        cache.set_many(fresh, timeout=PAYLOAD_CACHE_TIMEOUT)
+        cache_or(lambda: cache.set_many(fresh, timeout=PAYLOAD_CACHE_TIMEOUT), None, what="verdict payloads")
         found.update(fresh)
     return [found[key] for key in keys if key in found]

@@ -49,7 +49,7 @@ from claims.sources.extraction import (
     extract_document,
 )
 from claims.sources.fetching import FetchFailed, FetchRefused, FetchTransient, safe_fetch
-from factcheck.queue import tasks_send
+from factcheck.queue import broker_lost_its_queue, tasks_send
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +171,10 @@ def articles_sweep() -> int:
         processed_at=now,
         error=f"Reading the article never finished; gave up after {ARTICLE_MAX_ATTEMPTS} attempts.",
     )
-    stale = Q(status=ArticleStatus.PENDING, updated_at__lt=now - ARTICLE_REENQUEUE_AFTER) | dead
+    waiting = Q(status=ArticleStatus.PENDING)
+    if not broker_lost_its_queue("articles"):  # a lost queue: every pending article at once
+        waiting &= Q(updated_at__lt=now - ARTICLE_REENQUEUE_AFTER)
+    stale = waiting | dead
     ids = list(Article.objects.filter(stale).order_by("id").values_list("id", flat=True)[:SWEEP_BATCH])
     return articles_enqueue(ids) if ids else 0
 

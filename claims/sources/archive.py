@@ -33,7 +33,7 @@ from claims.choices import AttemptOutcome, FetchStatus
 from claims.models import FetchAttempt, Snapshot, Source
 from claims.sources.extraction import ExtractedDocument, extract_document
 from claims.sources.fetching import FetchFailed, FetchRefused, FetchResponse, FetchTransient, safe_fetch
-from factcheck.queue import tasks_send
+from factcheck.queue import broker_lost_its_queue, tasks_send
 
 logger = logging.getLogger(__name__)
 
@@ -290,12 +290,15 @@ def sources_enqueue(source_ids: Iterable[int], countdown: float | None = None) -
 
 
 def sources_sweep() -> int:
-    """Re-enqueue work the broker may have lost: dead leases and pending sources never sent."""
+    """Re-enqueue work the broker may have lost: dead leases, pending sources never sent or sent
+    long ago, and every pending source at once when the broker comes back without its queue."""
     now = timezone.now()
     dead = Source.objects.filter(fetch_status=FetchStatus.FETCHING, lease_expires_at__lt=now)
     for source_id in dead.order_by("id").values_list("id", flat=True)[:SWEEP_BATCH]:
         _lease_release_dead(source_id, now)
     stale = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER)
+    if broker_lost_its_queue("sources"):
+        stale = Q()  # every pending source's message went with the queue: send them all now
     due = list(
         Source.objects.due_for_fetch(now).filter(stale).order_by("id").values_list("id", flat=True)[:SWEEP_BATCH]
     )

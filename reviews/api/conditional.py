@@ -25,6 +25,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from factcheck.cache import cache_or
 from reviews.published import published_set_version
 
 # Bump when the payload's shape changes, so that clients' cached copies stop validating.
@@ -148,12 +149,12 @@ def page_response(request, build: Callable[[], Page], *, kind: str, cacheable: b
             else with_validators(_response(request, page), current)
         )
     key = f"api-page:{PAGE_CACHE_VERSION}:{kind}:{version}:{digest}"
-    cached = cache.get(key)
+    cached = cache_or(lambda: cache.get(key), None, what="API pages")
     if cached is None:
         page = build()
         content = renderer.render(page.body, request.accepted_media_type)
         cached = (content, page.content_type or renderer.media_type, page.last_modified, tuple(page.headers.items()))
-        cache.set(key, cached, PAGE_CACHE_TIMEOUT)
+        cache_or(lambda: cache.set(key, cached, PAGE_CACHE_TIMEOUT), None, what="API pages")
     content, content_type, last_modified, headers = cached
     current = Validator(current.etag, last_modified)
     if not_modified(request, current):

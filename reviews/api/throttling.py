@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from claims.models import ApiKey
+from factcheck.cache import cache_or
 
 READ_SCOPE = "read"
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -84,7 +85,11 @@ class ConsumerRateThrottle(BaseThrottle):
         window = int(now // period)
         cache_key = f"throttle:{self.scope}:{bucket}:{period}:{window}"
         self.retry_after = math.ceil((window + 1) * period - now)
-        return count_request(caches[self.cache_alias], cache_key, timeout=period + 1) <= limit
+        # No counter, no limit: with the cache's Redis down the API answers (fails open) and logs it.
+        count = cache_or(
+            lambda: count_request(caches[self.cache_alias], cache_key, timeout=period + 1), 0, what="rate limit"
+        )
+        return count <= limit
 
     def wait(self) -> float | None:
         return max(1, getattr(self, "retry_after", 1))
