@@ -6,9 +6,11 @@ SQLite and a file-system Celery broker under ``var/``. Production sets
 ``CELERY_BROKER_URL``. README's settings table documents each variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,10 +43,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "claims",
     "reviews",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,7 +58,38 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers for a locked-out login
 ]
+
+# --- Login throttling (django-axes) -------------------------------------------
+# Counted per account and per address, in the database (shared by every web process).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "factcheck.security.client_ip"
+
+# --- Content-Security-Policy (django-csp) --------------------------------------
+# No inline script anywhere; <style> blocks carry the request's nonce. Style attributes stay
+# allowed (rating colours, escaped by the templates). Snapshots send a stricter policy of
+# their own, which the middleware leaves in place.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "factcheck.urls"
 WSGI_APPLICATION = "factcheck.wsgi.application"
@@ -167,6 +202,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "claims.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+# Searches of the public fact-check index (/fact-checks/?q=) per client address.
+PUBLIC_SEARCH_RATE = env.str("PUBLIC_SEARCH_RATE", default="30/minute")
 if env.bool("BEHIND_PROXY", default=False):
     REST_FRAMEWORK["NUM_PROXIES"] = 1  # rate limits count the client's address, not the proxy's
 if DEBUG:

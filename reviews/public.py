@@ -6,10 +6,13 @@ A verdict is public once it has been published; a retracted verdict stays public
 
 from __future__ import annotations
 
+import math
+import time
 from contextlib import suppress
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +23,9 @@ from claims.choices import ClaimStatus
 from claims.models import Citation, Snapshot
 from claims.normalize import canonicalize_url
 from claims.sources.snapshots import snapshot_response
+from factcheck.cache import cache_or
+from factcheck.ratelimit import count_request, parse_rate
+from factcheck.security import client_ip
 from reviews.choices import Action, VersionKind
 from reviews.claimreview import absolute_url, claimreview, has_claimreview, jsonld_script, verdict_public_url
 from reviews.markdown import render_markdown
@@ -87,8 +93,23 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def _search_refused(request: HttpRequest) -> int | None:
+    """Seconds to wait when this address searched more than PUBLIC_SEARCH_RATE allows, else None."""
+    limit, period = parse_rate(settings.PUBLIC_SEARCH_RATE)
+    now = time.time()
+    window = int(now // period)
+    key = f"throttle:public-search:{client_ip(request)}:{period}:{window}"
+    count = cache_or(lambda: count_request(cache, key, timeout=period + 1), 0, what="search rate limit")
+    return math.ceil((window + 1) * period - now) if count > limit else None
+
+
 @require_safe
 def verdict_index(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("q") and (wait := _search_refused(request)) is not None:
+        response = _render(request, "reviews/public/search_limited.html", {"wait": wait})
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+        return response
     form = VerdictSearchForm(request.GET or None)
     verdicts = public_verdicts().prefetch_related("claim__tags")
     if form.is_bound and form.is_valid():

@@ -19,40 +19,14 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from claims.models import ApiKey
 from factcheck.cache import cache_or
+from factcheck.ratelimit import count_request, parse_rate
 
 READ_SCOPE = "read"
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"60/minute"`` → (60, 60). The period is the word's first letter: s, m, h or d."""
-    number, _, period = rate.partition("/")
-    return int(number), _PERIODS[period.strip()[0].lower()]
-
-
-def count_request(cache, cache_key: str, *, timeout: int) -> int:
-    """Add one to the window's counter (created with ``timeout``) and return the new count."""
-    if isinstance(cache, RedisCache):
-        # Django's RedisCacheClient keeps its pooled client behind a private attribute; the
-        # key goes through the backend's own prefixing and versioning.
-        key = cache.make_and_validate_key(cache_key)
-        client = cache._cache.get_client(key, write=True)
-        count = int(client.incr(key))
-        if count == 1:
-            client.expire(key, timeout)
-        return count
-    cache.add(cache_key, 0, timeout=timeout)
-    try:
-        return cache.incr(cache_key)
-    except ValueError:  # the window's key expired between add and incr
-        cache.add(cache_key, 0, timeout=timeout)
-        return cache.incr(cache_key)
 
 
 class ConsumerRateThrottle(BaseThrottle):

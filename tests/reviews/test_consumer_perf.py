@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from claims.choices import ClaimStatus
 from claims.models import Claim, Source
+from factcheck.ratelimit import count_request
 from reviews import published, workflow
-from reviews.api.throttling import count_request
 from reviews.published import published_set_version, text_search
 from tests.factories import CitationFactory, ClaimFactory
 from tests.reviews.desk import claim_in_state, desk, published_correction
