@@ -96,7 +96,7 @@ class CandidateAcceptInput(serializers.Serializer):
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Articles read for check-worthy sentences, which editors accept as claims or dismiss."""
 
-    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404 in the URL, never a query
+    lookup_value_converter = "int"  # a non-numeric id is a 404 in the URL, never a query
 
     required_scopes = {"read": ApiScope.READ, "write": ApiScope.INTAKE}
     pagination_class = NewestFirstCursorPagination
@@ -141,7 +141,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             409: OpenApiResponse(description="The candidate was dismissed"),
         },
     )
-    @action(detail=True, methods=["post"], url_path=r"candidates/(?P<cid>[0-9]+)/accept")
+    @action(detail=True, methods=["post"], url_path="candidates/<int:cid>/accept")
     def accept(self, request, pk=None, cid=None):
         """Make the candidate a claim (optionally reworded); accepting again returns the same claim."""
         serializer = CandidateAcceptInput(data=request.data or {})
@@ -162,7 +162,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(body, status=status.HTTP_201_CREATED if accepted.created else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={200: CandidateSerializer, 409: OpenApiResponse(description="Accepted")})
-    @action(detail=True, methods=["post"], url_path=r"candidates/(?P<cid>[0-9]+)/dismiss")
+    @action(detail=True, methods=["post"], url_path="candidates/<int:cid>/dismiss")
     def dismiss(self, request, pk=None, cid=None):
         """Mark the candidate not worth checking; dismissing again changes nothing."""
         user, key = _actor(request)

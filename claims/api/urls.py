@@ -5,7 +5,8 @@ from claims.api.articles import ArticleViewSet
 from claims.api.checkworthiness import CheckworthinessView
 from claims.api.views import ClaimViewSet, SourceViewSet, WhoAmIView
 
-router = SimpleRouter(trailing_slash=True)
+# Path converters: ids are <int:pk>, so a non-numeric id is a 404 and the schema says integer.
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("sources", SourceViewSet, basename="source")
 router.register("articles", ArticleViewSet, basename="article")

@@ -67,7 +67,7 @@ def similar_to_query(params, *, published_only: bool = False) -> list[dict]:
 class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Submit claims with their cited sources, and read them back."""
 
-    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404 in the URL, never a query
+    lookup_value_converter = "int"  # a non-numeric id is a 404 in the URL, never a query
 
     required_scopes = {"read": ApiScope.READ, "write": ApiScope.INTAKE}
     pagination_class = NewestFirstCursorPagination
@@ -195,7 +195,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cited sources, their fetch status, extracted text and preserved snapshots."""
 
-    lookup_value_regex = r"[0-9]+"  # a non-numeric id is a 404 in the URL, never a query
+    lookup_value_converter = "int"  # a non-numeric id is a 404 in the URL, never a query
 
     required_scopes = {"read": ApiScope.READ}
     pagination_class = NewestFirstCursorPagination
