@@ -21,17 +21,22 @@ def _converter() -> md.Markdown:
         converter = _local.converter = md.Markdown(
             extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
         )
+        # Raw HTML is text: without these, a tag or an entity passes through as markup. (Escaping
+        # the source first instead escaped code blocks twice: `a < b` showed as `a &lt; b`.)
+        converter.preprocessors.deregister("html_block")
+        converter.inlinePatterns.deregister("html")
+        converter.inlinePatterns.deregister("entity")
     return converter
 
 
 @lru_cache(maxsize=2048)
 def render_markdown(text: str) -> str:
-    """HTML for display. Raw HTML in the source is escaped, then the output is sanitised.
+    """HTML for display. Raw HTML in the source is shown as text, then the output is sanitised.
 
     Published versions never change, so the same texts are rendered again and again: cached.
     """
     converter = _converter()
-    html = converter.reset().convert(text.replace("&", "&amp;").replace("<", "&lt;"))
+    html = converter.reset().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

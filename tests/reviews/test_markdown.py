@@ -103,3 +103,9 @@ def test_ordinary_markdown_keeps_its_formatting():
     assert 'rel="noopener noreferrer nofollow ugc"' in html
     assert "<table>" in html and "<blockquote>" in html and "<li>one</li>" in html
     assert "R&amp;D &lt; 5" in html
+
+
+def test_code_is_escaped_once_so_it_reads_as_typed():
+    html = render_markdown("```\nif a < b && c > d:\n```\n\nInline `x<y` and AT&T.")
+    assert "a &lt; b &amp;&amp; c &gt; d" in html and "&amp;lt;" not in html
+    assert "<code>x&lt;y</code>" in html and "AT&amp;T" in html
