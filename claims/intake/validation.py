@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import langcodes
 from django.conf import settings
+from django.utils.encoding import iri_to_uri
 from rest_framework import serializers
 
 from claims.choices import Priority
@@ -184,7 +185,8 @@ class ClaimInput(serializers.Serializer):
         return value
 
     def validate_appeared_at(self, value: str) -> str:
-        return value.strip()
+        # Stored and published as a URI (``format: uri``): non-ASCII and unsafe characters percent-encoded.
+        return iri_to_uri(value.strip()) if value else value
 
     def validate_language(self, value: str) -> str:
         return validate_language(value)

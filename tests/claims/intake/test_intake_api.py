@@ -729,3 +729,11 @@ def test_ten_concurrent_requests_with_one_idempotency_key_act_once(make_key):
     assert all(body == bodies[0] for body in bodies)
     assert bodies[0]["duplicate"] is False
     assert sorted(str(replayed) for _, _, replayed in results) == ["None"] + ["true"] * 9
+
+
+@pytest.mark.django_db
+def test_appeared_at_is_stored_as_a_uri():
+    from claims.intake.services import claim_submit
+
+    result = claim_submit({"text": "A claim seen on a page.", "appeared_at": 'https://ex.com/ü/<x>"y?q=é'})
+    assert result.claim.appeared_at == "https://ex.com/%C3%BC/%3Cx%3E%22y?q=%C3%A9"
