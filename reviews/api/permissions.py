@@ -19,6 +19,8 @@ from reviews.models import Reviewer
 REVIEW = "review"
 READ = "read"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Checks log-in attempts only: it grants no permission, so the cache below stays exact beside it.
+LOGIN_THROTTLE_BACKEND = "axes.backends.AxesStandaloneBackend"
 
 
 @functools.cache
@@ -68,10 +70,11 @@ def desk_person_prime(user) -> None:
 
     ``ModelBackend`` would spend two queries on permissions (own, then groups') and the reviewer
     profile a third. Fills the backend's per-object caches, so every later ``has_perm`` in the
-    request is free, and ``user.reviewer``. Only for the default backend, and not for superusers
-    or inactive people (it handles them itself).
+    request is free, and ``user.reviewer``. Only for the default backend (beside the log-in
+    throttle's), and not for superusers or inactive people (it handles them itself).
     """
-    if list(settings.AUTHENTICATION_BACKENDS) != [MODEL_BACKEND] or hasattr(user, "_perm_cache"):
+    backends = [name for name in settings.AUTHENTICATION_BACKENDS if name != LOGIN_THROTTLE_BACKEND]
+    if backends != [MODEL_BACKEND] or hasattr(user, "_perm_cache"):
         return
     if not user.is_active or user.is_superuser:
         return
