@@ -487,7 +487,8 @@ def test_load_demo_fills_the_desk_once(client):
     assert "already loaded" in again.getvalue()
     assert (Claim.objects.count(), Snapshot.objects.count(), WorkflowEvent.objects.count()) == counts
 
-    assert client.login(username="checker-emma", password="demo-pass-123")
+    logged_in = client.post(reverse("login"), {"username": "checker-emma", "password": "demo-pass-123"})
+    assert logged_in.status_code == 302, "the printed demo password logs in"
     queue = client.get(reverse("reviews:queue"))
     assert queue.status_code == 200 and len(queue.context["page"]) > 0
     # The restated claim is flagged as a duplicate of the published jobs verdict, and the article was read.
