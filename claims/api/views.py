@@ -170,7 +170,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         parameters=[SimilarQuerySerializer],
         responses=SimilarClaimSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], url_path="similar")
+    @action(detail=False, methods=["get"], url_path="similar", pagination_class=None, filter_backends=[])
     def similar_to_text(self, request) -> Response:
         """Claims already in the desk that say what ``text`` says, in other words too, best first."""
         return Response(similar_to_query(request.query_params))
@@ -180,7 +180,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         parameters=[OpenApiParameter("limit", int, description="1–50, default 10.")],
         responses=SimilarClaimSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def similar(self, request, pk=None) -> Response:
         """Other claims that say what this one says, best first."""
         claim = get_object_or_404(Claim.objects.only("id", "text", "language"), pk=pk)

@@ -218,7 +218,8 @@ class ClaimIndex:
                 return changed
             if now - self._overlap_read_at > OVERLAP_READ_SECONDS:
                 self._overlap_read_at = now
-                return self._read_since(self._seen_until - CATCH_UP_OVERLAP)
+                since = self._seen_until - CATCH_UP_OVERLAP if self._seen_until is not None else None
+                return self._read_since(since)  # None: nothing seen yet, so everything is new
             return self._read_since(self._seen_until, strictly_after=True)
 
     def reconcile(self) -> int:

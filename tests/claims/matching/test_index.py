@@ -126,3 +126,14 @@ def test_two_processes_agree(transactional_db):
     ours = [m.claim_id for m in matching.find_similar("Lemon water heals cancer", min_score=0, limit=3)]
     assert theirs == ours
     assert np.isin(theirs, [c.pk for c in claims]).any()
+
+
+@pytest.mark.django_db
+def test_an_index_of_an_empty_desk_answers_and_then_follows_the_first_claim():
+    index = ClaimIndex()
+    index.catch_up()  # loads nothing: no claim has a vector yet
+    index._overlap_read_at = float("-inf")  # the overlap is due, with nothing seen so far
+    assert index.search(embeddings.embed(["anything"]), 5) is not None
+    claim = ClaimFactory(text="The river flooded the town twice last spring.")
+    matching.claims_index([claim.pk])
+    assert nearest(index, "the town was flooded by the river") == [claim.pk]
