@@ -69,10 +69,15 @@ def page(browser, site_static):
     context = browser.new_context(viewport={"width": 1366, "height": 800})
     context.set_default_timeout(10_000)
     page = context.new_page()
-    broken = []
+    broken, refused = [], []
     page.on("response", lambda response: broken.append(response.url) if response.status >= 400 else None)
+    # The Content-Security-Policy must never have to block anything the pages themselves use.
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     assert not broken, f"these requests failed: {broken}"
+    assert not refused, f"the policy refused: {refused}"
     context.close()
     # While Playwright runs, the test's ORM calls get their own connection (Django keeps connections in
     # context variables); close it, or dropping the test database finds it still open.
