@@ -30,6 +30,7 @@ setup: install
 
 ## Web server, Celery worker and Celery beat in the foreground; Ctrl-C stops all three.
 run: setup
+	rm -rf var/metrics  # the metrics files of the processes of the last run
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --no-colour -f Procfile
 
 ## Debian's Chromium for the browser test (Playwright drives it; it never downloads a browser).

@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from claims.urls import auth_urlpatterns
 from factcheck.health import healthz
+from factcheck.metrics_view import metrics
 from reviews.api.consumer_urls import factchecktools_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # reviews first: its claims/assign/ must not be taken for a claim id by the claims router
     path("api/v1/", include(("reviews.api.urls", "reviews-api"), namespace="reviews-api")),

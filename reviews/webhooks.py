@@ -74,6 +74,7 @@ from django.utils import timezone
 from claims.intake.validation import InvalidInput
 from claims.models import ApiKey
 from claims.sources.fetching import FetchError, FetchResponse, check_url, safe_fetch
+from factcheck import metrics
 from factcheck.queue import tasks_send
 from reviews.models import (
     DeliveryStatus,
@@ -352,7 +353,9 @@ def webhook_delivery_send(delivery_id: uuid.UUID | str, now: datetime | None = N
     if response is not None and not 200 <= response.status < 300:
         snippet = response.body[:200].decode("utf-8", "replace").strip()
         error = f"HTTP {response.status}" + (f": {snippet}" if snippet else "")
-    return _attempt_record(delivery, token, now, response, error, duration_ms)
+    outcome = _attempt_record(delivery, token, now, response, error, duration_ms)
+    metrics.webhook_deliveries.labels(outcome.outcome).inc()
+    return outcome
 
 
 def _attempt_record(

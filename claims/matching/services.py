@@ -36,6 +36,7 @@ from claims.matching.index import claim_index
 from claims.matching.posts import PreparedText, prepare
 from claims.models import Claim, ClaimEmbedding, ClaimMatch
 from claims.normalize import clean_claim_text
+from factcheck import metrics
 from factcheck.queue import tasks_send
 
 logger = logging.getLogger(__name__)
@@ -176,6 +177,30 @@ def find_similar(
     the rarest words, so a restatement in other words (or another language) is never lost for
     want of a shared word. ``vector`` is the cleaned text's embedding when the caller has it.
     """
+    with metrics.matching_seconds.time():
+        return _find_similar(
+            text,
+            limit=limit,
+            language=language,
+            exclude_claim_id=exclude_claim_id,
+            before_claim_id=before_claim_id,
+            published_only=published_only,
+            min_score=min_score,
+            vector=vector,
+        )
+
+
+def _find_similar(
+    text: str,
+    *,
+    limit: int = 10,
+    language: str | None = None,
+    exclude_claim_id: int | None = None,
+    before_claim_id: int | None = None,
+    published_only: bool = False,
+    min_score: float | None = None,
+    vector: np.ndarray | None = None,
+) -> list[SimilarClaim]:
     text = _CONTROL.sub(" ", clean_claim_text(text or "")[:MAX_QUERY_CHARS]).strip()
     if not text:
         return []

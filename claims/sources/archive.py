@@ -33,6 +33,7 @@ from claims.choices import AttemptOutcome, FetchStatus
 from claims.models import FetchAttempt, Snapshot, Source
 from claims.sources.extraction import ExtractedDocument, extract_document
 from claims.sources.fetching import FetchFailed, FetchRefused, FetchResponse, FetchTransient, safe_fetch
+from factcheck import metrics
 from factcheck.queue import broker_lost_its_queue, tasks_send
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,9 @@ def source_fetch(source_id: int) -> FetchOutcome:
     except Exception as exc:  # an unexpected fetcher bug must not leave the lease dangling
         logger.exception("unexpected error fetching source %s", source_id)
         error = FetchFailed("internal_error", f"Internal error: {type(exc).__name__}")
-    return _source_record(source, token, started, response, error)
+    outcome = _source_record(source, token, started, response, error)
+    metrics.source_fetches.labels(outcome.outcome).inc()
+    return outcome
 
 
 def _extract(response: FetchResponse) -> ExtractedDocument:
