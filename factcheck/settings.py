@@ -310,7 +310,7 @@ MATCH_CANDIDATES = env.int("MATCH_CANDIDATES", default=100)
 # Up to this many vectors a matching process searches exactly; above it, an HNSW graph (usearch).
 MATCH_INDEX_EXACT_MAX = env.int("MATCH_INDEX_EXACT_MAX", default=200_000)
 # HNSW search breadth (usearch's expansion_search): higher finds more of the exact neighbours, slower.
-MATCH_INDEX_EXPANSION = env.int("MATCH_INDEX_EXPANSION", default=128)
+MATCH_INDEX_EXPANSION = env.int("MATCH_INDEX_EXPANSION", default=2048)
 # Threads the embedding engine uses per process (0: OpenMP's default, every core). Set 1 when several
 # processes share the cores (e.g. gunicorn workers answering /claims/similar/).
 MATCH_EMBED_THREADS = env.int("MATCH_EMBED_THREADS", default=0)
