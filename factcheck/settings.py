@@ -408,6 +408,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING too (sam
 # Loaded by every worker at start: the signals that carry the request id into tasks and count them.
 # (The web process loads it as the first middleware.)
 CELERY_IMPORTS = ("factcheck.observability",)
+# Desk analytics (/desk/analytics/, /api/v1/stats/): figures kept this long per filter set and person.
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=60)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # /metrics answers 404 while this is empty
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])  # addresses or networks; empty: any
 METRICS_DIR = Path(env.str("METRICS_DIR", default=str(VAR_DIR / "metrics")))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views
+from reviews import analytics_views, views
 
 app_name = "reviews"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     path("desk/approvals/", views.approvals, name="approvals"),
     path("desk/assign/", views.assign, name="assign"),
     path("desk/people/", views.people, name="people"),
+    path("desk/analytics/", analytics_views.analytics, name="analytics"),
+    path("desk/analytics/<slug:name>.csv", analytics_views.analytics_csv, name="analytics-csv"),
     path("desk/notifications/", views.notifications, name="notifications"),
 ]

@@ -4,6 +4,7 @@ from django.urls import path
 
 from reviews.api import views
 from reviews.api.matching import VerdictReuseView
+from reviews.api.stats import StatsView
 
 urlpatterns = [
     path("queue/", views.QueueView.as_view(), name="queue"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("my-claims/", views.MyClaimsView.as_view(), name="my-claims"),
     path("load/", views.LoadView.as_view(), name="load"),
     path("ratings/", views.RatingsView.as_view(), name="ratings"),
+    path("stats/", StatsView.as_view(), name="stats"),
     path("claims/assign/", views.ClaimsBulkAssignView.as_view(), name="claims-assign"),
     path("claims/<int:pk>/assign/", views.ClaimAssignView.as_view(), name="claim-assign"),
     path("claims/<int:pk>/verdict/", views.VerdictView.as_view(), name="claim-verdict"),
