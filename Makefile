@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev setup lint format bench clean schema browser
+.PHONY: run test install install-dev setup lint format bench clean schema browser train-checkworthiness
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "factcheck needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -65,6 +65,11 @@ format: install-dev
 ## Benchmarks (need PostgreSQL and Redis); figures go in README.
 bench: install-dev
 	$(PY) bench/run_all.py
+
+## Retrain the check-worthiness model on the train split of bench/data/ (writes claims/articles/checkworthiness_model.json).
+train-checkworthiness: install-dev
+	$(PY) bench/train_checkworthiness.py
+	$(PY) bench/eval_checkworthiness.py
 
 clean:
 	rm -rf $(VENV) var

@@ -116,12 +116,17 @@ def summarize(timings: dict[str, float], succeeded: list[str]) -> None:
             rows.append((f"verdicts {name} SKIPPED", problem[:120]))
     worthiness = _load("eval_checkworthiness") if "eval_checkworthiness" in succeeded else None
     if worthiness:
-        ours, base = worthiness["ours"], worthiness["baseline"]
-        rows += [
-            ("check-worthiness F1 (baseline)", f"{ours['f1']:.3f} ({base['f1']:.3f}) (target >= 0.75)"),
-            ("check-worthiness MAP ours/baseline", f"{worthiness['ratios']['map']:.2f} (target >= 1.2)"),
-            ("check-worthiness sentences/s, one core", f"{worthiness['sentences_per_second']:,.0f}"),
-        ]
+        test = worthiness["splits"]["test"]
+        for kind in ("social", "transcript", "prose"):
+            if kind in test["learned"]:
+                rows.append(
+                    (
+                        f"check-worthiness AP, {kind}, test split (cues only; digit/capital)",
+                        f"{test['learned'][kind]['ap']:.3f} ({test['cues only'][kind]['ap']:.3f}; "
+                        f"{test['digit/capital'][kind]['ap']:.3f})",
+                    )
+                )
+        rows.append(("check-worthiness texts/s", f"{worthiness['sentences_per_second']:,.0f}"))
     quality = _load("eval_matching") if "eval_matching" in succeeded else None
     if quality:
         ours, bm25 = quality["ours"], quality["bm25"]

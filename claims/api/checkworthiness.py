@@ -35,7 +35,10 @@ class CheckworthinessInput(serializers.Serializer):
         default="en",
         max_length=35,
         validators=[validate_language],
-        help_text="BCP 47 language of the sentences; word lists exist for en, fr, es and de (others use English).",
+        help_text=(
+            "BCP 47 language of the sentences. The cues' word lists exist for en, fr, es and de (others use "
+            "English); the learned wording part reads the hundred or so languages of the embedding model."
+        ),
     )
 
     def to_internal_value(self, data: Any) -> dict:
@@ -67,7 +70,13 @@ def _dotted(detail: Any) -> Any:
 
 
 class WorthinessReasonSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text='Stable machine code, e.g. "quantity", "attribution", "opinion".')
+    code = serializers.CharField(
+        help_text=(
+            'Stable machine code: a cue ("quantity", "date", "entity", "attribution", "comparison", "causal", '
+            '"event"; "opinion", "question", "prediction", "hedge", "call_to_action", "boilerplate", "too_short", '
+            '"too_long") or "wording", what the learned model reads in the sentence as a whole.'
+        )
+    )
     weight = serializers.FloatField(help_text="Signed contribution to the score (before the logistic).")
     detail = serializers.CharField(help_text="The words that triggered it.")
 
@@ -80,7 +89,7 @@ class SentenceScoreSerializer(serializers.Serializer):
 
 
 class CheckworthinessView(APIView):
-    """Score sentences for check-worthiness (0–1), each with the reasons that drove its score."""
+    """Score sentences or social posts for check-worthiness (0–1), each with the reasons that drove its score."""
 
     required_scopes = {"read": ApiScope.READ, "write": ApiScope.READ}  # scoring reads and stores nothing
     parser_classes = [LimitedJSONParser]

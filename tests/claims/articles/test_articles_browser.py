@@ -22,7 +22,7 @@ from tests.reviews.test_browser import PASSWORD, browser, page, shoot, site_stat
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 EXISTING = "The city council doubled the road repair budget to 24 million euros."
-INTRO = "Mayor Jane Doe defended the spending on Monday."
+INTRO = "Mayor Jane Doe presented the budget to 40 councillors on Monday."
 ROADS = '"We doubled what the city spends on mending its roads, to 24 million euros this year," said Mayor Jane Doe.'
 JOBS = (
     '"Unemployment in Easthaven fell to 4.2 percent in March, the lowest rate since 2008," '
@@ -70,12 +70,13 @@ def test_an_editor_pastes_an_article_and_accepts_three_candidates(django_db_setu
     # The candidates, best first, each with its score, speaker and reasons; one is in the desk already.
     candidates = page.locator(".candidate")
     expect(candidates).to_have_count(4)
-    expect(candidates.last).to_contain_text(INTRO)  # the weakest: a name and a weekday, nothing to check
+    expect(candidates.last).to_contain_text(INTRO)  # the weakest: a checkable detail of no consequence
     scores = [float(s) for s in candidates.locator(":scope > p > .score").all_inner_texts()]
     assert scores == sorted(scores, reverse=True) and min(scores) >= 0.5, scores
     jobs = candidates.filter(has_text=JOBS)
     expect(jobs).to_contain_text("Said by Finance Minister Tom Ryan")
-    expect(jobs.locator(".reasons li").first).to_have_text("figure 4.2 percent (+1.6)")
+    expect(jobs.locator(".reasons li").first).to_contain_text("wording reads like a checkable statement (+")
+    expect(jobs.locator(".reasons li", has_text="figure")).to_contain_text("figure 4.2 percent (+")
     expect(jobs.locator(".reasons li", has_text="attributed")).to_contain_text("Finance Minister Tom Ryan: told")
     roads = candidates.filter(has_text=ROADS)
     known = roads.locator(".matches li")

@@ -46,18 +46,40 @@ POSITIVE = [
 @pytest.mark.parametrize(
     ("code", "sentence", "trigger"), POSITIVE, ids=[f"{row[0]}-{i}" for i, row in enumerate(POSITIVE)]
 )
-def test_each_positive_cue_is_reported_and_scores_as_a_candidate(code, sentence, trigger):
+def test_each_positive_cue_is_reported_and_pulls_the_score_up(code, sentence, trigger):
     result = score_sentence(sentence)
     assert code in codes(result), result.reasons
-    assert reason(result, code).weight > 0
+    assert reason(result, code).weight > 0  # the learned model may trust a cue less, never turn it around
     if code != "attribution":
         assert trigger in reason(result, code).detail
-    assert result.score >= CHECKWORTHY_THRESHOLD, result
 
 
-def test_a_lone_number_is_enough_and_so_is_a_named_event():
-    assert score_sentence("The company employs 5,000 people in Germany.").score >= CHECKWORTHY_THRESHOLD
-    assert score_sentence("The government banned plastic bags in 2019.").score >= CHECKWORTHY_THRESHOLD
+# The same subject said as a checkable fact and as talk: the learned model ranks the fact first.
+FACT_AND_TALK = [
+    ("The company employs 5,000 people in Germany.", "The company is a great place to work in Germany."),
+    ("The government banned plastic bags in 2019.", "The government should really do something about plastic."),
+    ("Angela Merkel visited the Elysee Palace to meet Emmanuel Macron.", "What a lovely day for a visit to Paris!"),
+    ("Jane Doe told reporters that the factory had closed.", "Jane Doe hopes the factory has a bright future."),
+    ("Unemployment in the region stood at 4.1% at the end of the quarter.", "Will unemployment in the region fall?"),
+    ("Smoking causes lung cancer in the majority of patients.", "I think smoking is a disgusting habit."),
+]
+
+
+@pytest.mark.parametrize(("fact", "talk"), FACT_AND_TALK, ids=[f"pair-{i}" for i in range(len(FACT_AND_TALK))])
+def test_a_checkable_fact_outranks_talk_on_the_same_subject(fact, talk):
+    assert score_sentence(fact).score > score_sentence(talk).score
+    assert score_sentence(talk).score < CHECKWORTHY_THRESHOLD
+
+
+def test_figures_causes_and_records_are_candidates():
+    for sentence in (
+        "Unemployment in the region stood at 4.1% at the end of the quarter.",
+        "Smoking causes lung cancer in the majority of patients.",
+        "Exports to China fell by a fifth compared with the previous quarter.",
+        "The bridge collapsed on Tuesday, killing six people.",
+        "Inflation rose to 11.1 per cent in October, the highest rate in 41 years.",
+    ):
+        assert score_sentence(sentence).score >= CHECKWORTHY_THRESHOLD, sentence
 
 
 # --------------------------------------------------------------------------- negative cues
@@ -97,9 +119,10 @@ def test_negative_cues_pull_down_a_sentence_full_of_figures():
     assert predicted.score < factual.score
 
 
-def test_plain_narration_without_cues_scores_low_with_no_reasons():
+def test_plain_narration_without_cues_scores_low_on_its_wording_alone():
     result = score_sentence("She walked into the room and sat down by the window.")
-    assert result.reasons == ()
+    assert codes(result) == {"wording"}
+    assert reason(result, "wording").weight < 0
     assert result.score < CHECKWORTHY_THRESHOLD
 
 
@@ -414,3 +437,57 @@ def test_speaker_with_a_lower_case_title_before_the_name(sentence, speaker):
 
 def test_said_that_is_not_a_title():
     assert "that" not in score_sentence("He said that Anna Berg lied about the 12% figure.").speaker
+
+
+# --------------------------------------------------------------------------- the learned model
+
+
+def test_the_shipped_weights_fit_the_embedding_model_and_keep_every_cue():
+    from claims.articles.checkworthiness import MODEL_PATH
+    from claims.articles.cues import CUE_CODES
+    from claims.matching import embeddings
+
+    model = json.loads(MODEL_PATH.read_text())
+    assert model["embedding_model"] == embeddings.MODEL_NAME
+    assert len(model["embedding_weights"]) == len(model["embedding_mean"]) == embeddings.DIMENSIONS
+    assert set(model["cue_factors"]) == set(CUE_CODES)
+    assert all(factor >= 0.25 for factor in model["cue_factors"].values())  # trusted less, never dropped
+    assert MODEL_PATH.stat().st_size < 64_000  # small enough to ship and review
+    assert model["training_split"]["texts"] > 1000
+
+
+# Written for this test only (the model never saw them): claims in posts against the chatter around them.
+POSTS_CLAIMS = [
+    ("en", "RT @newsdesk: Govt quietly cut the NHS mental health budget by a third this year https://t.co/x1"),
+    ("en", "the new vaccine changes your dna permanently and they dont want u to know #wakeup"),
+    ("en", "BREAKING: police say 14 people were arrested after the stadium protest last night"),
+    ("es", "El gobierno subió el IVA de la luz al 21% sin avisar a nadie, compartan!!"),
+    ("fr", "Le maire a fermé trois écoles du quartier nord depuis son élection, personne n'en parle"),
+    ("ar", "الحكومة رفعت سعر الخبز بنسبة ٣٠٪ هذا الشهر"),
+]
+POSTS_CHATTER = [
+    ("en", "honestly cant wait for the weekend lol 😂😂"),
+    ("en", "Who else is watching the debate tonight? Drop a comment 👇"),
+    ("en", "Happy birthday to my amazing sister Jess!! 🎉 love you"),
+    ("es", "Qué asco de día, llueve otra vez 🙄"),
+    ("fr", "Abonnez-vous et activez la cloche pour ne rien rater !"),
+    ("ar", "صباح الخير يا أصدقاء، جمعة مباركة"),
+]
+
+
+def test_posts_that_state_a_claim_rank_above_chatter_in_every_language():
+    claims = [score_sentence(text, language).score for language, text in POSTS_CLAIMS]
+    chatter = [score_sentence(text, language).score for language, text in POSTS_CHATTER]
+    ordered = sum(1 for c in claims for n in chatter if c > n)
+    assert ordered / (len(claims) * len(chatter)) >= 0.9, (claims, chatter)
+    assert min(claims) > max(chatter) - 0.2
+    assert all(score < CHECKWORTHY_THRESHOLD for score in chatter), chatter
+
+
+def test_what_a_post_carries_around_a_claim_changes_little():
+    plain = score_sentence("The council cut the library budget by 40 percent this year.").score
+    wrapped = score_sentence(
+        "RT @citywatch: The council cut the library budget by 40 percent this year https://t.co/aB3 #SaveOurLibraries"
+    ).score
+    assert abs(plain - wrapped) < 0.2
+    assert wrapped >= CHECKWORTHY_THRESHOLD
