@@ -3,10 +3,24 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from claims.choices import Channel, ClaimStatus, FetchStatus
 from claims.models import Claim, Source
+
+MAX_ID = 2**63 - 1  # PostgreSQL's bigint: a larger id is refused here, not by the database (a 500)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number the database can hold."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ClaimFilterSet(django_filters.FilterSet):
@@ -42,7 +56,7 @@ class ClaimFilterSet(django_filters.FilterSet):
 
 class SourceFilterSet(django_filters.FilterSet):
     fetch_status = django_filters.ChoiceFilter(choices=FetchStatus.choices)
-    claim = django_filters.NumberFilter(field_name="citations__claim_id")
+    claim = IdFilter(field_name="citations__claim_id")
 
     class Meta:
         model = Source

@@ -199,7 +199,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "claims.api.schema.ProjectAutoSchema",
     "EXCEPTION_HANDLER": "claims.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
         "MatchKindEnum": "claims.choices.MatchKind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.api.schema.document_input_rule",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The API keeps its published contract: schemathesis against /api/schema/, in process over WSGI.
 
-Generated requests to the read endpoints must never cause a 5xx, and every documented response
-must match its schema. Bounded (few examples per operation) to stay well under a minute.
+Generated requests to every operation (reads, desk reads and every write) must never cause a 5xx,
+every answer must have a documented status code, and every documented response must match its
+schema. Bounded (few examples per operation, derandomized) to stay around a minute.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from claims.choices import ClaimStatus
-from claims.intake.keys import api_key_create
+from claims.intake.keys import api_key_create, api_scopes
 from factcheck.wsgi import application
 from tests.factories import CitationFactory
 from tests.reviews.desk import claim_in_state, desk
@@ -45,6 +50,8 @@ def published_data(db, settings, _keep_the_test_connection):
         CitationFactory(claim=claim)
 
 
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+
 # Loaded at collection: the schema view needs no database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(method="GET", path_regex=READ_PATHS)
 
@@ -64,7 +71,7 @@ def read_key(db) -> str:
 def test_read_endpoints_keep_their_contract(case, published_data, read_key):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {read_key}"},
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=CHECKS,
     )
 
 
@@ -96,5 +103,31 @@ def editor_key(db) -> str:
 def test_desk_read_endpoints_keep_their_contract(case, published_data, editor_key):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {editor_key}"},
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=CHECKS,
     )
+
+
+# Every write: intake, the workflow, articles, matching, webhooks. An editor's key with every
+# scope, so that requests get past authorization and meet validation and the state machine.
+write_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
+    method=["POST", "PUT", "PATCH", "DELETE"]
+)
+
+
+@pytest.fixture
+def all_scopes_editor_key(db) -> str:
+    from reviews.people import user_add
+
+    editor = user_add("schemathesis-writer", "editor", ["en"])
+    return api_key_create(name="schemathesis writes", scopes=api_scopes(), user=editor)[1]
+
+
+@write_schema.parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_write_endpoints_keep_their_contract(case, published_data, all_scopes_editor_key):
+    case.call_and_validate(headers={"Authorization": f"Bearer {all_scopes_editor_key}"}, checks=CHECKS)

@@ -23,7 +23,7 @@ from claims.articles.services import (
     candidate_dismiss,
 )
 from claims.choices import ApiScope
-from claims.intake.validation import InvalidInput, TextField, error_messages
+from claims.intake.validation import InvalidInput, StrictInput, TextField, error_messages
 from claims.models import Article, ArticleCandidate
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -89,7 +89,7 @@ class ArticleSerializer(ArticleSummarySerializer):
         return CandidateSerializer(article_candidates(article, include_all=include_all), many=True).data
 
 
-class CandidateAcceptInput(serializers.Serializer):
+class CandidateAcceptInput(StrictInput):
     text = TextField(required=False, trim_whitespace=False, help_text="The claim as worded by the editor.")
 
 

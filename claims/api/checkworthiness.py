@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from claims.api.parsers import LimitedJSONParser
 from claims.articles.checkworthiness import score_sentences
 from claims.choices import ApiScope
-from claims.intake.validation import TextField, validate_language
+from claims.intake.validation import StrictInput, TextField, validate_language
 
 MAX_SENTENCES = 1000
 MAX_SENTENCE_CHARS = 5000
@@ -24,7 +24,7 @@ def _visible(value: str) -> None:
         raise serializers.ValidationError("A sentence cannot be empty or only whitespace.")
 
 
-class CheckworthinessInput(serializers.Serializer):
+class CheckworthinessInput(StrictInput):
     sentences = serializers.ListField(
         child=TextField(max_length=MAX_SENTENCE_CHARS, trim_whitespace=False, validators=[_visible]),
         max_length=MAX_SENTENCES,

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -17,6 +18,19 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
     default_detail = "The request conflicts with the current state."
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="A stable code: invalid, not_found, permission_denied, conflict, …")
+    message = serializers.CharField()
+    fields = serializers.DictField(help_text="For `invalid`: each refused field with its messages (`_`: the whole).")
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API (documented on every operation)."""
+
+    error = ErrorBodySerializer()
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -177,7 +177,9 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         operation_id="claims_similar",
-        parameters=[OpenApiParameter("limit", int, description="1–50, default 10.")],
+        parameters=[
+            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 50}, description="1–50, default 10.")
+        ],
         responses=SimilarClaimSerializer(many=True),
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

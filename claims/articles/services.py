@@ -31,6 +31,7 @@ from claims.intake.validation import (
     MAX_CONTEXT,
     HttpUrlField,
     InvalidInput,
+    StrictInput,
     TextField,
     error_messages,
     validate_http_url,
@@ -92,7 +93,7 @@ def _refuse_binary(value: str, name: str) -> str:
     return value
 
 
-class ArticleInput(serializers.Serializer):
+class ArticleInput(StrictInput):
     """An article to read: a URL to fetch, or its HTML or text (with an optional URL saying where it appeared)."""
 
     url = HttpUrlField(required=False, allow_blank=True, default="")

@@ -78,6 +78,19 @@ def validate_http_url(value: str) -> str:
     return value
 
 
+class StrictInput(serializers.Serializer):
+    """Refuse unknown fields: a misspelt field must not be silently ignored."""
+
+    refuses_unknown_fields = True  # documented as additionalProperties: false
+
+    def to_internal_value(self, data: Any) -> dict:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
 class TextField(serializers.CharField):
     """A CharField that refuses numbers instead of turning them into text, and control characters."""
 
@@ -152,6 +165,8 @@ def validate_language(value: str) -> str:
 
 class ClaimInput(serializers.Serializer):
     """What a submitter may send for one claim."""
+
+    refuses_unknown_fields = True  # unless the bulk import asks to ignore them; see to_internal_value
 
     text = TextField(trim_whitespace=False, allow_blank=True)
     claimant = TextField(max_length=255, required=False, allow_blank=True, default="")

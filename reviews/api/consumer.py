@@ -39,6 +39,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from claims.api.errors import ErrorSerializer
 from claims.choices import ClaimStatus
 from reviews.api.conditional import Page, page_response
 from reviews.api.throttling import ConsumerRateThrottle
@@ -146,15 +147,7 @@ class ClaimSearchResponseSerializer(serializers.Serializer):
     nextPageToken = serializers.CharField(required=False)
 
 
-ERROR = inline_serializer(
-    "ConsumerError",
-    {
-        "error": inline_serializer(
-            "ConsumerErrorBody",
-            {"code": serializers.CharField(), "message": serializers.CharField(), "fields": serializers.DictField()},
-        )
-    },
-)
+ERROR = ErrorSerializer
 ERRORS = {
     400: OpenApiResponse(ERROR, description="Invalid parameters"),
     401: OpenApiResponse(ERROR, description="Invalid or revoked API key"),
@@ -209,7 +202,11 @@ FILTER_PARAMETERS = [
 ]
 PAGE_PARAMETERS = [
     OpenApiParameter("cursor", OpenApiTypes.STR, description="The opaque cursor of the next link."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, at most API_MAX_PAGE_SIZE."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1},
+        description="Page size, at most API_MAX_PAGE_SIZE (more gives that).",
+    ),
 ]
 
 

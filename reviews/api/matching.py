@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from claims.api.serializers import SimilarClaimSerializer, SimilarQuerySerializer
 from claims.api.views import similar_to_query
+from claims.intake.validation import StrictInput
 from reviews.api.consumer import ConsumerView
 from reviews.api.serializers import TransitionResultSerializer
 from reviews.api.views import DeskView, _claim_body, _input
@@ -30,7 +31,7 @@ class VerdictMatchView(ConsumerView):
         return Response([row for row in rows if "verdict_id" in row])  # a retracted verdict is not shown
 
 
-class ReuseInput(serializers.Serializer):
+class ReuseInput(StrictInput):
     claim_id = serializers.IntegerField(help_text="The earlier claim whose published verdict this claim reuses.")
     confirm = serializers.BooleanField(
         default=False,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from claims.api.serializers import ClaimListSerializer
 from claims.choices import ClaimStatus
+from claims.intake.validation import StrictInput
 from claims.models import Claim
 from reviews.choices import Action
 from reviews.evidence import MAX_EVIDENCE
@@ -28,17 +27,6 @@ TRANSITION_ACTIONS = [
     Action.APPROVE_CORRECTION,
     Action.REJECT_CORRECTION,
 ]
-
-
-class StrictInput(serializers.Serializer):
-    """Refuse unknown fields: a misspelt field must not be silently ignored."""
-
-    def to_internal_value(self, data: Any) -> dict:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 # --- Input ---------------------------------------------------------------------------------

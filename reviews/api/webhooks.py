@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from claims.api.errors import Conflict
 from claims.api.parsers import LimitedJSONParser
+from claims.intake.validation import StrictInput
 from claims.models import ApiKey
 from reviews import webhooks
 from reviews.choices import DeliveryStatus, WebhookEventType
@@ -40,7 +41,7 @@ class WebhookKeyAccess(BasePermission):
 # --- Serializers -------------------------------------------------------------------------------
 
 
-class WebhookInput(serializers.Serializer):
+class WebhookInput(StrictInput):
     url = serializers.CharField(max_length=2048)
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEventType.choices), min_length=1)
 
