@@ -409,7 +409,7 @@ def _source_panels(stats: dict) -> list[Panel]:
 
 
 def analytics_panels(stats: dict) -> list[Panel]:
-    _("""Every panel of the page, in reading order; each also names a CSV file.""")
+    """Every panel of the page, in reading order; each also names a CSV file."""
     return [
         *_backlog_panels(stats),
         _durations_panel(stats),
