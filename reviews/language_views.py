@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -48,6 +49,9 @@ def account_language(request: HttpRequest) -> HttpResponse:
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         else:
+            # From this answer on the browser decides: drop the switch's cookie, say so in the browser's language.
+            request.COOKIES.pop(settings.LANGUAGE_COOKIE_NAME, None)
+            translation.activate(translation.get_language_from_request(request))
             messages.success(request, _("The desk follows your browser's language again."))
             response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
         return response
