@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev setup lint format bench clean schema browser train-checkworthiness
+.PHONY: run test install install-dev setup lint format bench clean schema browser train-checkworthiness messages
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "factcheck needs Python 3.11 or newer (set PYTHON=python3.x)")'
@@ -52,6 +52,14 @@ test: install-dev browser
 schema: install
 	mkdir -p docs
 	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+## Catalogues (locale/): extract every marked string of the apps into each language's django.po, then compile the
+## .mo files. Translate the new entries (tests/test_translations.py fails until every one is), run again, commit both.
+MESSAGES_LANGUAGES ?= es fr ar
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=bench --ignore=tests --ignore=docs --ignore=locale
+messages: install
+	$(PY) manage.py makemessages $(addprefix -l ,$(MESSAGES_LANGUAGES)) $(MESSAGES_IGNORE) --add-location=file --no-obsolete
+	$(PY) manage.py compilemessages $(addprefix -l ,$(MESSAGES_LANGUAGES)) $(MESSAGES_IGNORE)
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -1,25 +1,26 @@
 """Status and option values of the claims app, in one place."""
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class ClaimStatus(models.TextChoices):
     """Where a claim is in the review workflow; the transitions live in ``reviews.workflow``."""
 
-    NEW = "new", "New"
-    ASSIGNED = "assigned", "Assigned"
-    SUBMITTED = "submitted", "Submitted for approval"
-    PUBLISHED = "published", "Published"
-    DISMISSED = "dismissed", "Dismissed"
-    RETRACTED = "retracted", "Retracted"
+    NEW = "new", pgettext_lazy("claim status", "New")
+    ASSIGNED = "assigned", pgettext_lazy("claim status", "Assigned")
+    SUBMITTED = "submitted", pgettext_lazy("claim status", "Submitted for approval")
+    PUBLISHED = "published", pgettext_lazy("claim status", "Published")
+    DISMISSED = "dismissed", pgettext_lazy("claim status", "Dismissed")
+    RETRACTED = "retracted", pgettext_lazy("claim status", "Retracted")
 
 
 class Channel(models.TextChoices):
-    API = "api", "API"
-    FORM = "form", "Web form"
-    IMPORT = "import", "Bulk import"
-    ADMIN = "admin", "Admin"
-    ARTICLE = "article", "Article"
+    API = "api", pgettext_lazy("channel", "API")
+    FORM = "form", pgettext_lazy("channel", "Web form")
+    IMPORT = "import", pgettext_lazy("channel", "Bulk import")
+    ADMIN = "admin", pgettext_lazy("channel", "Admin")
+    ARTICLE = "article", pgettext_lazy("channel", "Article")
 
 
 class Priority(models.IntegerChoices):
@@ -29,13 +30,22 @@ class Priority(models.IntegerChoices):
     URGENT = 3, "urgent"
 
 
+# Priority's labels are words of the API ("low" … "urgent") and stay as they are; pages show these.
+PRIORITY_LABELS = {
+    Priority.LOW: pgettext_lazy("priority", "low"),
+    Priority.NORMAL: pgettext_lazy("priority", "normal"),
+    Priority.HIGH: pgettext_lazy("priority", "high"),
+    Priority.URGENT: pgettext_lazy("priority", "urgent"),
+}
+
+
 class FetchStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    FETCHING = "fetching", "Fetching"
-    FETCHED = "fetched", "Fetched"
-    FAILED = "failed", "Failed"
-    BLOCKED = "blocked", "Blocked"
-    GONE = "gone", "Gone"
+    PENDING = "pending", pgettext_lazy("source status", "Pending")
+    FETCHING = "fetching", pgettext_lazy("source status", "Fetching")
+    FETCHED = "fetched", pgettext_lazy("source status", "Fetched")
+    FAILED = "failed", pgettext_lazy("source status", "Failed")
+    BLOCKED = "blocked", pgettext_lazy("source status", "Blocked")
+    GONE = "gone", pgettext_lazy("source status", "Gone")
 
 
 class AttemptOutcome(models.TextChoices):
@@ -55,18 +65,18 @@ class ApiScope(models.TextChoices):
 class MatchKind(models.TextChoices):
     """How close an earlier claim is to a new one; the thresholds live in settings (``MATCH_*``)."""
 
-    DUPLICATE = "duplicate", "Duplicate"
-    SIMILAR = "similar", "Similar"
+    DUPLICATE = "duplicate", pgettext_lazy("match kind", "Duplicate")
+    SIMILAR = "similar", pgettext_lazy("match kind", "Similar")
 
 
 class ArticleStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Processing"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("article status", "Pending")
+    PROCESSING = "processing", pgettext_lazy("article status", "Processing")
+    READY = "ready", pgettext_lazy("article status", "Ready")
+    FAILED = "failed", pgettext_lazy("article status", "Failed")
 
 
 class CandidateStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ACCEPTED = "accepted", "Accepted"
-    DISMISSED = "dismissed", "Dismissed"
+    OPEN = "open", pgettext_lazy("candidate status", "Open")
+    ACCEPTED = "accepted", pgettext_lazy("candidate status", "Accepted")
+    DISMISSED = "dismissed", pgettext_lazy("candidate status", "Dismissed")

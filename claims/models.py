@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from claims.choices import (
+    PRIORITY_LABELS,
     ArticleStatus,
     AttemptOutcome,
     CandidateStatus,
@@ -70,6 +71,11 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def priority_label(self) -> str:
+        """The priority in the reader's language (``get_priority_display`` is the API's word)."""
+        return str(PRIORITY_LABELS.get(self.priority, self.get_priority_display()))
 
     @property
     def submitter(self) -> str:

@@ -7,11 +7,14 @@ from claims.urls import auth_urlpatterns
 from factcheck.health import healthz
 from factcheck.metrics_view import metrics
 from reviews.api.consumer_urls import factchecktools_urlpatterns
+from reviews.language_views import language_switch
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    # Django's set_language (a cookie; no JavaScript needed), which also saves a signed-in person's preference.
+    path("i18n/setlang/", language_switch, name="set_language"),
     # reviews first: its claims/assign/ must not be taken for a claim id by the claims router
     path("api/v1/", include(("reviews.api.urls", "reviews-api"), namespace="reviews-api")),
     path("api/v1/", include(("reviews.api.consumer_urls", "verdicts-api"), namespace="verdicts-api")),

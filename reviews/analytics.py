@@ -41,7 +41,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat, StrIndex, Substr, TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from claims.choices import AttemptOutcome, Channel, ClaimStatus, FetchStatus, MatchKind
 from claims.models import Citation, Claim, ClaimMatch, FetchAttempt, Source
@@ -58,11 +59,11 @@ SLOWEST_HOSTS = 10
 OPEN_STATES = (ClaimStatus.NEW, ClaimStatus.ASSIGNED, ClaimStatus.SUBMITTED)
 # (key, label, at least this many days old, younger than this many days)
 AGE_BUCKETS = (
-    ("lt_1d", "< 1 day", 0, 1),
-    ("1_3d", "1–3 days", 1, 3),
-    ("3_7d", "3–7 days", 3, 7),
-    ("7_30d", "7–30 days", 7, 30),
-    ("gt_30d", "> 30 days", 30, None),
+    ("lt_1d", gettext_lazy("< 1 day"), 0, 1),
+    ("1_3d", gettext_lazy("1–3 days"), 1, 3),
+    ("3_7d", gettext_lazy("3–7 days"), 3, 7),
+    ("7_30d", gettext_lazy("7–30 days"), 7, 30),
+    ("gt_30d", gettext_lazy("> 30 days"), 30, None),
 )
 # A claim leaves the backlog when it is published or dismissed, and comes back when reopened.
 EXIT_ACTIONS = (Action.APPROVE, Action.DISMISS)
@@ -73,9 +74,9 @@ MILESTONES = {
     "to_publication": (Action.APPROVE,),
 }
 MILESTONE_LABELS = {
-    "to_first_take": "Intake to first take",
-    "to_submission": "Intake to submission",
-    "to_publication": "Intake to publication",
+    "to_first_take": gettext_lazy("Intake to first take"),
+    "to_submission": gettext_lazy("Intake to submission"),
+    "to_publication": gettext_lazy("Intake to publication"),
 }
 SEND_BACK_BUCKETS = ("0", "1", "2", "3+")
 
@@ -306,12 +307,12 @@ class _Desk:
             for key, *_ in AGE_BUCKETS:
                 counts[row["status"], key] += row[key]
         by_state = [
-            {"state": str(state), "label": state.label, "count": counts[state, "count"]} for state in OPEN_STATES
+            {"state": str(state), "label": str(state.label), "count": counts[state, "count"]} for state in OPEN_STATES
         ]
         by_age = []
         for key, label, _older, _younger in AGE_BUCKETS:
             states = {str(state): counts[state, key] for state in OPEN_STATES}
-            by_age.append({"bucket": key, "label": label, **states, "total": sum(states.values())})
+            by_age.append({"bucket": key, "label": str(label), **states, "total": sum(states.values())})
         return {
             "total": sum(row["count"] for row in by_state),
             "by_state": by_state,
@@ -520,7 +521,7 @@ class _Desk:
             weeks[row["week"]]["by_channel"][row["channel"]] = row["count"]
             weeks[row["week"]]["total"] += row["count"]
             totals[row["channel"]] += row["count"]
-        channels = [{"channel": str(c), "label": c.label, "count": totals[c]} for c in Channel]
+        channels = [{"channel": str(c), "label": str(c.label), "count": totals[c]} for c in Channel]
         return {"total": sum(totals.values()), "channels": channels, "weeks": list(weeks.values())}
 
     def matches(self) -> dict[str, Any]:
@@ -569,7 +570,7 @@ class _Desk:
         slowest = sorted(hosts.items(), key=lambda item: (-item[1]["total_ms"] / item[1]["attempts"], item[0]))
         return {
             "by_status": [
-                {"status": str(status), "label": status.label, "count": statuses.get(status, 0)}
+                {"status": str(status), "label": str(status.label), "count": statuses.get(status, 0)}
                 for status in FetchStatus
             ],
             "attempts": [
@@ -597,7 +598,12 @@ def desk_stats_cached(filters: StatsFilters, *, person: AbstractBaseUser | None 
     seconds = settings.ANALYTICS_CACHE_SECONDS
     if seconds <= 0:
         return desk_stats(filters, person=person)
-    scope = {"filters": filters.as_dict(), "person": person.pk if person is not None else None}
+    # The labels are written in the reader's language, so each language has its own entry.
+    scope = {
+        "filters": filters.as_dict(),
+        "person": person.pk if person is not None else None,
+        "language": translation.get_language(),
+    }
     key = "analytics:" + hashlib.sha256(json.dumps(scope, sort_keys=True).encode()).hexdigest()
     cached = cache_or(lambda: cache.get(key), None, what="analytics")
     if cached is not None:

@@ -16,7 +16,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from claims.choices import Channel
 from claims.models import Claim, Tag
@@ -59,14 +62,14 @@ class Panel:
 
 def _week_label(week: str) -> str:
     day = date.fromisoformat(week)
-    return f"{day.day} {day:%b}"
+    return date_format(day, "j M")  # the month's abbreviation in the reader's language
 
 
 def _analyst(request) -> tuple[AbstractBaseUser, AbstractBaseUser | None]:
     """The visitor and whose figures they see (None: the whole desk); 403 for anyone without a desk role."""
     user = request.user
     if not user.is_authenticated or not user.has_perm(WORK):
-        raise PermissionDenied("The desk's analytics are for people of the desk.")
+        raise PermissionDenied(_("The desk's analytics are for people of the desk."))
     return user, (None if user.has_perm(EDIT) else user)
 
 
@@ -78,29 +81,29 @@ def _backlog_panels(stats: dict) -> list[Panel]:
     states = backlog["by_state"]
     by_state = Panel(
         "backlog-state",
-        "Backlog by state",
-        Table(["State", "Claims"], [[row["label"], row["count"]] for row in states]),
+        _("Backlog by state"),
+        Table([_("State"), _("Claims")], [[row["label"], row["count"]] for row in states]),
         bar_chart(
             "chart-backlog-state",
-            "Open claims by state",
-            "Bar chart of the claims open now by state; the table below gives the numbers.",
+            _("Open claims by state"),
+            _("Bar chart of the claims open now by state; the table below gives the numbers."),
             [row["label"] for row in states],
             [row["count"] for row in states],
         ),
-        note="Open claims now, whatever the period.",
+        note=_("Open claims now, whatever the period."),
     )
     ages = backlog["by_age"]
     by_age = Panel(
         "backlog-age",
-        "Backlog by age",
+        _("Backlog by age"),
         Table(
-            ["Age", "New", "Assigned", "Submitted", "Total"],
+            [_("Age"), _("New"), _("Assigned"), _("Submitted"), _("Total")],
             [[row["label"], row["new"], row["assigned"], row["submitted"], row["total"]] for row in ages],
         ),
         stacked_bar_chart(
             "chart-backlog-age",
-            "Open claims by age since intake",
-            "Stacked bars of the open claims by age, split by state; the table below gives the numbers.",
+            _("Open claims by age since intake"),
+            _("Stacked bars of the open claims by age, split by state; the table below gives the numbers."),
             [row["label"] for row in ages],
             [
                 Series(label, [row[state] for row in ages], STATE_COLOURS[state])
@@ -111,19 +114,21 @@ def _backlog_panels(stats: dict) -> list[Panel]:
     trend = backlog["trend"]
     over_time = Panel(
         "backlog-trend",
-        "Backlog over the period",
+        _("Backlog over the period"),
         Table(
-            ["Week of", "Received", "Closed", "Reopened", "Backlog at the end of the week"],
+            [_("Week of"), _("Received"), _("Closed"), _("Reopened"), _("Backlog at the end of the week")],
             [[row["week"], row["received"], row["closed"], row["reopened"], row["backlog"]] for row in trend],
         ),
         line_chart(
             "chart-backlog-trend",
-            "Backlog at the end of each week",
-            "Line chart of the open claims at the end of each week of the period; the table below gives the numbers.",
+            _("Backlog at the end of each week"),
+            _(
+                "Line chart of the open claims at the end of each week of the period; the table below gives the numbers."
+            ),
             [_week_label(row["week"]) for row in trend],
-            [Series("Backlog", [row["backlog"] for row in trend])],
+            [Series(_("Backlog"), [row["backlog"] for row in trend])],
         ),
-        note="Closed: published or dismissed.",
+        note=_("Closed: published or dismissed."),
     )
     return [by_state, by_age, over_time]
 
@@ -135,9 +140,13 @@ def _state_labels(states: list[dict]) -> list[tuple[str, str]]:
 def _durations_panel(stats: dict) -> Panel:
     durations = stats["durations"]
     weeks = durations["weeks"]
-    columns = ["Week of"]
+    columns = [_("Week of")]
     for label in MILESTONE_LABELS.values():
-        columns += [f"{label}: claims", f"{label}: median h", f"{label}: p90 h"]
+        columns += [
+            _("%(milestone)s: claims") % {"milestone": label},
+            _("%(milestone)s: median h") % {"milestone": label},
+            _("%(milestone)s: p90 h") % {"milestone": label},
+        ]
 
     def cells(row: dict) -> list[Any]:
         out: list[Any] = []
@@ -146,25 +155,27 @@ def _durations_panel(stats: dict) -> Panel:
             out += [figure["count"], figure["median_hours"], figure["p90_hours"]]
         return out
 
-    rows = [["Whole period", *cells(durations["overall"])]] + [[row["week"], *cells(row)] for row in weeks]
+    rows = [[_("Whole period"), *cells(durations["overall"])]] + [[row["week"], *cells(row)] for row in weeks]
     series = [
-        Series(f"{label} (median)", [row[name]["median_hours"] for row in weeks])
+        Series(_("%(milestone)s (median)") % {"milestone": label}, [row[name]["median_hours"] for row in weeks])
         for name, label in MILESTONE_LABELS.items()
     ]
     return Panel(
         "lead-times",
-        "Time from intake",
+        _("Time from intake"),
         Table(columns, rows),
         line_chart(
             "chart-lead-times",
-            "Median hours from intake to first take, to submission and to publication, per week",
-            "Line chart of the median hours per week for each milestone; the table below also gives the counts "
-            "and the 90th percentiles.",
+            _("Median hours from intake to first take, to submission and to publication, per week"),
+            _(
+                "Line chart of the median hours per week for each milestone; the table below also gives the counts "
+                "and the 90th percentiles."
+            ),
             [_week_label(row["week"]) for row in weeks],
             series,
-            unit="hours",
+            unit=_("hours"),
         ),
-        note="Per week of the milestone: the first take or assignment, the first submission, the publication.",
+        note=_("Per week of the milestone: the first take or assignment, the first submission, the publication."),
     )
 
 
@@ -174,16 +185,19 @@ def _published_panel(stats: dict) -> Panel:
     rows = [[row["week"], *[row["by_rating"].get(r["slug"], 0) for r in ratings], row["total"]] for row in weeks]
     return Panel(
         "published",
-        "Published verdicts by rating",
-        Table(["Week of", *[rating["label"] for rating in ratings], "Total"], rows),
+        _("Published verdicts by rating"),
+        Table([_("Week of"), *[gettext(rating["label"]) for rating in ratings], _("Total")], rows),
         stacked_bar_chart(
             "chart-published",
-            "Verdicts published per week, by rating",
-            "Stacked bars of the verdicts published each week, split by rating; the table below gives the numbers.",
+            _("Verdicts published per week, by rating"),
+            _("Stacked bars of the verdicts published each week, split by rating; the table below gives the numbers."),
             [_week_label(row["week"]) for row in weeks],
-            [Series(r["label"], [row["by_rating"].get(r["slug"], 0) for row in weeks], r["colour"]) for r in ratings],
+            [
+                Series(gettext(r["label"]), [row["by_rating"].get(r["slug"], 0) for row in weeks], r["colour"])
+                for r in ratings
+            ],
         ),
-        summary=[("Published", published["total"])],
+        summary=[(_("Published"), published["total"])],
     )
 
 
@@ -192,20 +206,20 @@ def _send_backs_panel(stats: dict) -> Panel:
     rows = [[row["send_backs"], row["verdicts"]] for row in sent["distribution"]]
     return Panel(
         "send-backs",
-        "Send-backs per verdict",
-        Table(["Times sent back", "Verdicts"], rows),
+        _("Send-backs per verdict"),
+        Table([_("Times sent back"), _("Verdicts")], rows),
         bar_chart(
             "chart-send-backs",
-            "Verdicts submitted in the period by the number of times they were sent back",
-            "Bar chart of the submitted verdicts by number of send-backs; the table below gives the numbers.",
+            _("Verdicts submitted in the period by the number of times they were sent back"),
+            _("Bar chart of the submitted verdicts by number of send-backs; the table below gives the numbers."),
             [f"{row['send_backs']}×" for row in sent["distribution"]],
             [row["verdicts"] for row in sent["distribution"]],
             colour="#e07b24",
         ),
         summary=[
-            ("Verdicts submitted", sent["verdicts"]),
-            ("Send-backs", sent["send_backs"]),
-            ("Send-backs per verdict", sent["per_verdict"]),
+            (_("Verdicts submitted"), sent["verdicts"]),
+            (_("Send-backs"), sent["send_backs"]),
+            (_("Send-backs per verdict"), sent["per_verdict"]),
         ],
     )
 
@@ -215,26 +229,26 @@ def _corrections_panel(stats: dict) -> Panel:
     weeks = corrections["weeks"]
     return Panel(
         "corrections",
-        "Corrections and retractions",
+        _("Corrections and retractions"),
         Table(
-            ["Week of", "Corrections", "Retractions"],
+            [_("Week of"), _("Corrections"), _("Retractions")],
             [[row["week"], row["corrections"], row["retractions"]] for row in weeks],
         ),
         stacked_bar_chart(
             "chart-corrections",
-            "Public corrections and retractions per week",
-            "Bars of the corrections and retractions published each week; the table below gives the numbers.",
+            _("Public corrections and retractions per week"),
+            _("Bars of the corrections and retractions published each week; the table below gives the numbers."),
             [_week_label(row["week"]) for row in weeks],
             [
-                Series("Corrections", [row["corrections"] for row in weeks], "#0b5cad"),
-                Series("Retractions", [row["retractions"] for row in weeks], "#cf222e"),
+                Series(_("Corrections"), [row["corrections"] for row in weeks], "#0b5cad"),
+                Series(_("Retractions"), [row["retractions"] for row in weeks], "#cf222e"),
             ],
             grouped=True,
         ),
         summary=[
-            ("Corrections", corrections["corrections"]),
-            ("Retractions", corrections["retractions"]),
-            ("Proposed corrections waiting", corrections["proposed_waiting"]),
+            (_("Corrections"), corrections["corrections"]),
+            (_("Retractions"), corrections["retractions"]),
+            (_("Proposed corrections waiting"), corrections["proposed_waiting"]),
         ],
     )
 
@@ -245,7 +259,7 @@ def _people_panel(stats: dict) -> Panel:
         [
             row["username"],
             row["role"] or "",
-            ", ".join(row["languages"]) or "any",
+            ", ".join(row["languages"]) or _("any"),
             row["in_hand"],
             row["submitted"],
             row["approved"],
@@ -255,47 +269,54 @@ def _people_panel(stats: dict) -> Panel:
     ]
     return Panel(
         "people",
-        "Load and throughput per person",
-        Table(["Person", "Role", "Languages", "In hand", "Submitted", "Approved", "Approvals given"], rows),
+        _("Load and throughput per person"),
+        Table(
+            [_("Person"), _("Role"), _("Languages"), _("In hand"), _("Submitted"), _("Approved"), _("Approvals given")],
+            rows,
+        ),
         stacked_bar_chart(
             "chart-people",
-            "Claims in hand, verdicts submitted and verdicts approved, per person",
-            "Grouped bars per person of the claims in hand now and of the verdicts submitted and approved in the "
-            "period; the table below gives the numbers.",
+            _("Claims in hand, verdicts submitted and verdicts approved, per person"),
+            _(
+                "Grouped bars per person of the claims in hand now and of the verdicts submitted and approved in the "
+                "period; the table below gives the numbers."
+            ),
             [row["username"] for row in people],
             [
-                Series("In hand", [row["in_hand"] for row in people], "#0b5cad"),
-                Series("Submitted", [row["submitted"] for row in people], "#e07b24"),
-                Series("Approved", [row["approved"] for row in people], "#1a7f37"),
+                Series(_("In hand"), [row["in_hand"] for row in people], "#0b5cad"),
+                Series(_("Submitted"), [row["submitted"] for row in people], "#e07b24"),
+                Series(_("Approved"), [row["approved"] for row in people], "#1a7f37"),
             ],
             grouped=True,
         ),
-        note="In hand: active assignments now. Approved: their verdicts approved in the period.",
+        note=_("In hand: active assignments now. Approved: their verdicts approved in the period."),
     )
 
 
 def _languages_panel(stats: dict) -> Panel:
     languages = stats["languages"]
     rows = [
-        [row["language"], row["waiting"], row["in_progress"], row["people"], "yes" if row["covered"] else "no"]
+        [row["language"], row["waiting"], row["in_progress"], row["people"], _("yes") if row["covered"] else _("no")]
         for row in languages
     ]
     return Panel(
         "languages",
-        "Languages covered and waiting",
-        Table(["Language", "Waiting", "In progress", "People", "Covered"], rows),
+        _("Languages covered and waiting"),
+        Table([_("Language"), _("Waiting"), _("In progress"), _("People"), _("Covered")], rows),
         stacked_bar_chart(
             "chart-languages",
-            "Open claims per language",
-            "Stacked bars of the claims waiting and in progress per language; the table below also gives how many "
-            "people work in each.",
-            [row["language"] + ("" if row["covered"] else " (nobody)") for row in languages],
+            _("Open claims per language"),
+            _(
+                "Stacked bars of the claims waiting and in progress per language; the table below also gives how many "
+                "people work in each."
+            ),
+            [row["language"] + ("" if row["covered"] else _(" (nobody)")) for row in languages],
             [
-                Series("Waiting", [row["waiting"] for row in languages], "#c9a227"),
-                Series("In progress", [row["in_progress"] for row in languages], "#0b5cad"),
+                Series(_("Waiting"), [row["waiting"] for row in languages], "#c9a227"),
+                Series(_("In progress"), [row["in_progress"] for row in languages], "#0b5cad"),
             ],
         ),
-        note="People: desk members who list the language (en covers en-GB).",
+        note=_("People: desk members who list the language (en covers en-GB)."),
     )
 
 
@@ -305,12 +326,14 @@ def _intake_panel(stats: dict) -> Panel:
     rows = [[row["week"], *[row["by_channel"].get(c["channel"], 0) for c in channels], row["total"]] for row in weeks]
     return Panel(
         "intake",
-        "Intake by channel",
-        Table(["Week of", *[channel["label"] for channel in channels], "Total"], rows),
+        _("Intake by channel"),
+        Table([_("Week of"), *[channel["label"] for channel in channels], _("Total")], rows),
         stacked_bar_chart(
             "chart-intake",
-            "Claims received per week, by channel",
-            "Stacked bars of the claims received each week, split by intake channel; the table below gives the numbers.",
+            _("Claims received per week, by channel"),
+            _(
+                "Stacked bars of the claims received each week, split by intake channel; the table below gives the numbers."
+            ),
             [_week_label(row["week"]) for row in weeks],
             [
                 Series(
@@ -321,7 +344,7 @@ def _intake_panel(stats: dict) -> Panel:
                 for c in channels
             ],
         ),
-        summary=[("Claims received", intake["total"])],
+        summary=[(_("Claims received"), intake["total"])],
     )
 
 
@@ -330,24 +353,25 @@ def _matches_panel(stats: dict) -> Panel:
     weeks = matches["weeks"]
     return Panel(
         "matches",
-        "Duplicates and matches found",
+        _("Duplicates and matches found"),
         Table(
-            ["Week of", "Duplicates", "Similar"], [[row["week"], row["duplicates"], row["similar"]] for row in weeks]
+            [_("Week of"), _("Duplicates"), _("Similar")],
+            [[row["week"], row["duplicates"], row["similar"]] for row in weeks],
         ),
         stacked_bar_chart(
             "chart-matches",
-            "Earlier claims found per week: duplicates and similar claims",
-            "Stacked bars of the matches found each week; the table below gives the numbers.",
+            _("Earlier claims found per week: duplicates and similar claims"),
+            _("Stacked bars of the matches found each week; the table below gives the numbers."),
             [_week_label(row["week"]) for row in weeks],
             [
-                Series("Duplicates", [row["duplicates"] for row in weeks], "#8250df"),
-                Series("Similar", [row["similar"] for row in weeks], "#57a55a"),
+                Series(_("Duplicates"), [row["duplicates"] for row in weeks], "#8250df"),
+                Series(_("Similar"), [row["similar"] for row in weeks], "#57a55a"),
             ],
         ),
         summary=[
-            ("Duplicates", matches["duplicates"]),
-            ("Similar", matches["similar"]),
-            ("Claims with a match", matches["claims_with_match"]),
+            (_("Duplicates"), matches["duplicates"]),
+            (_("Similar"), matches["similar"]),
+            (_("Claims with a match"), matches["claims_with_match"]),
         ],
     )
 
@@ -357,29 +381,29 @@ def _source_panels(stats: dict) -> list[Panel]:
     statuses = sources["by_status"]
     by_status = Panel(
         "sources",
-        "Source fetch outcomes",
-        Table(["Status", "Sources"], [[row["label"], row["count"]] for row in statuses]),
+        _("Source fetch outcomes"),
+        Table([_("Status"), _("Sources")], [[row["label"], row["count"]] for row in statuses]),
         stacked_bar_chart(
             "chart-sources",
-            "Sources first cited in the period, by fetch status",
-            "Bar chart of the sources by fetch status now; the table below gives the numbers.",
+            _("Sources first cited in the period, by fetch status"),
+            _("Bar chart of the sources by fetch status now; the table below gives the numbers."),
             [row["label"] for row in statuses],
-            [Series("Sources", [row["count"] for row in statuses])],
+            [Series(_("Sources"), [row["count"] for row in statuses])],
         ),
     )
     attempts = Panel(
         "fetch-attempts",
-        "Fetch attempts by outcome",
-        Table(["Outcome", "Attempts"], [[row["label"], row["count"]] for row in sources["attempts"]]),
+        _("Fetch attempts by outcome"),
+        Table([_("Outcome"), _("Attempts")], [[row["label"], row["count"]] for row in sources["attempts"]]),
     )
     hosts = Panel(
         "slowest-hosts",
-        "Slowest hosts",
+        _("Slowest hosts"),
         Table(
-            ["Host", "Attempts", "Average ms", "Slowest ms"],
+            [_("Host"), _("Attempts"), _("Average ms"), _("Slowest ms")],
             [[row["host"], row["attempts"], row["avg_ms"], row["max_ms"]] for row in sources["slowest_hosts"]],
         ),
-        note="By average fetch time in the period.",
+        note=_("By average fetch time in the period."),
     )
     return [by_status, attempts, hosts]
 
@@ -441,7 +465,7 @@ def analytics_csv(request, name: str):
     panels = {panel.name: panel for panel in analytics_panels(desk_stats_cached(filters, person=person))}
     panel = panels.get(name)
     if panel is None:
-        raise Http404("No such table.")
+        raise Http404(_("No such table."))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"factcheck-{name}-{filters.start.isoformat()}-{filters.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 WIDTH, HEIGHT = 720, 280
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 40, 44
@@ -115,7 +116,7 @@ class _Canvas:
         if empty:
             self.parts.append(
                 f'<text class="chart-empty" x="{LEFT + self.plot_width / 2:.1f}" y="{TOP + self.plot_height / 2:.1f}"'
-                ' text-anchor="middle">No data for these filters</text>'
+                f' text-anchor="middle">{escape(gettext("No data for these filters"))}</text>'
             )
 
     def svg(self) -> SafeString:

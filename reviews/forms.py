@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from claims.choices import Channel
 from claims.models import Tag
@@ -12,8 +15,8 @@ from reviews.models import Rating
 
 
 def _rating_choices() -> list[tuple[str, str]]:
-    return [("", "— choose a rating —")] + [
-        (slug, label) for slug, label in Rating.objects.filter(active=True).values_list("slug", "label")
+    return [("", _("— choose a rating —"))] + [
+        (slug, gettext(label)) for slug, label in Rating.objects.filter(active=True).values_list("slug", "label")
     ]
 
 
@@ -32,25 +35,25 @@ class ServiceErrorsMixin:
 
 
 class VerdictForm(ServiceErrorsMixin, forms.Form):
-    rating = forms.ChoiceField(label="Rating", required=False)
+    rating = forms.ChoiceField(label=_("Rating"), required=False)
     summary = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One or two sentences a reader sees first.",
+        help_text=_("One or two sentences a reader sees first."),
     )
     analysis = forms.CharField(
-        label="Analysis (Markdown)",
+        label=_("Analysis (Markdown)"),
         required=False,
         max_length=100_000,
         widget=forms.Textarea(attrs={"rows": 12}),
     )
     evidence = forms.CharField(
-        label="Evidence URLs (one per line)",
+        label=_("Evidence URLs (one per line)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="They are added to the claim's sources and preserved.",
+        help_text=_("They are added to the claim's sources and preserved."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -82,28 +85,28 @@ class VerdictForm(ServiceErrorsMixin, forms.Form):
 
 class CommentForm(ServiceErrorsMixin, forms.Form):
     comment = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required to send back, dismiss or retract.",
+        help_text=_("Required to send back, dismiss or retract."),
     )
 
 
 class CorrectionForm(ServiceErrorsMixin, forms.Form):
-    rating = forms.ChoiceField(label="Rating", required=False)
+    rating = forms.ChoiceField(label=_("Rating"), required=False)
     summary = forms.CharField(
-        label="Summary", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Summary"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     analysis = forms.CharField(
-        label="Analysis (Markdown)", required=False, max_length=100_000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Analysis (Markdown)"), required=False, max_length=100_000, widget=forms.Textarea(attrs={"rows": 8})
     )
     note = forms.CharField(
-        label="Public correction note",
+        label=_("Public correction note"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown on the public page. Required.",
+        help_text=_("Shown on the public page. Required."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -125,8 +128,8 @@ def desk_workers():
 
 
 class AssignForm(ServiceErrorsMixin, forms.Form):
-    claims = forms.TypedMultipleChoiceField(label="Claims", coerce=int, choices=[])
-    assignee = forms.ModelChoiceField(label="Assign to", queryset=None, empty_label="— choose a person —")
+    claims = forms.TypedMultipleChoiceField(label=_("Claims"), coerce=int, choices=[])
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None, empty_label=_("— choose a person —"))
 
     def __init__(self, *args, claim_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,7 +139,19 @@ class AssignForm(ServiceErrorsMixin, forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    language = forms.CharField(label="Language", required=False, max_length=35)
-    tag = forms.ModelChoiceField(label="Tag", required=False, queryset=Tag.objects.all(), to_field_name="name")
-    channel = forms.ChoiceField(label="Channel", required=False, choices=[("", "any"), *Channel.choices])
-    fetched = forms.BooleanField(label="Has fetched sources", required=False)
+    language = forms.CharField(label=_("Language"), required=False, max_length=35)
+    tag = forms.ModelChoiceField(label=_("Tag"), required=False, queryset=Tag.objects.all(), to_field_name="name")
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("any")), *Channel.choices])
+    fetched = forms.BooleanField(label=_("Has fetched sources"), required=False)
+
+
+class LanguagePreferenceForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of the desk"),
+        required=False,
+        help_text=_("Pages, messages and e-mails of the desk, on every device you sign in on."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Follow my browser")), *settings.LANGUAGES]

@@ -45,6 +45,8 @@ def claim_matches(claim: Claim) -> list[dict]:
             "claim_id": link.matched_id,
             "text": link.matched.text,
             "status": link.matched.status,
+            "status_label": link.matched.get_status_display(),
+            "language": link.matched.language,
             "score": link.score,
             "kind": link.kind,
             **verdicts.get(link.matched_id, {}),

@@ -9,16 +9,23 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from claims.models import Claim
 from reviews.choices import Action, DeliveryStatus, NotificationKind, VersionKind, WebhookEventType
 
 
 class Reviewer(models.Model):
-    """What the desk knows about a person beyond Django's user: the languages they work in."""
+    """What the desk knows about a person beyond Django's user: the languages they work in and read the desk in."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer")
     languages = models.JSONField(default=list, blank=True, help_text='BCP 47 tags, e.g. ["en", "fr"].')
+    # One of settings.LANGUAGES (checked by reviews.languages, not by choices: adding a language needs no migration).
+    preferred_language = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="Language of the desk's pages and e-mails for this person; empty: the browser's.",
+    )
 
     class Meta:
         permissions = [
@@ -47,6 +54,15 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    # The default scale's words are in the catalogues (reviews.ratings); a label an admin wrote shows as written.
+    @property
+    def label_display(self) -> str:
+        return gettext(self.label)
+
+    @property
+    def definition_display(self) -> str:
+        return gettext(self.definition)
 
 
 class AssignmentQuerySet(models.QuerySet):

@@ -17,6 +17,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from claims.choices import ClaimStatus
@@ -24,6 +27,7 @@ from claims.models import Citation, Snapshot
 from claims.normalize import canonicalize_url
 from claims.sources.snapshots import snapshot_response
 from factcheck.cache import cache_or
+from factcheck.languages import supported_language
 from factcheck.ratelimit import count_request, parse_rate
 from factcheck.security import client_ip
 from reviews.choices import Action, VersionKind
@@ -48,15 +52,23 @@ def display_name(user) -> str:
 
 
 class VerdictSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(required=False, max_length=200, label=gettext_lazy("Search"))
     rating = forms.ModelChoiceField(
-        queryset=Rating.objects.all(), required=False, to_field_name="slug", empty_label="Any rating"
+        queryset=Rating.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=gettext_lazy("Any rating"),
+        label=gettext_lazy("Rating"),
     )
-    language = forms.CharField(required=False, max_length=35)
-    tag = forms.CharField(required=False, max_length=50)
-    claimant = forms.CharField(required=False, max_length=255)
-    published_from = forms.DateField(required=False, label="Published from")
-    published_to = forms.DateField(required=False, label="Published until")
+    language = forms.CharField(required=False, max_length=35, label=gettext_lazy("Language"))
+    tag = forms.CharField(required=False, max_length=50, label=gettext_lazy("Tag"))
+    claimant = forms.CharField(required=False, max_length=255, label=gettext_lazy("Claimant"))
+    published_from = forms.DateField(required=False, label=gettext_lazy("Published from"))
+    published_to = forms.DateField(required=False, label=gettext_lazy("Published until"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].label_from_instance = lambda rating: rating.label_display
 
     def filter(self, verdicts: QuerySet[Verdict]) -> QuerySet[Verdict]:
         data = self.cleaned_data
@@ -177,26 +189,32 @@ def verdict_detail(request: HttpRequest, slug: str) -> HttpResponse:
     retraction = next((event for event in reversed(corrections) if event.action == Action.RETRACT), None)
     author, editor = _people(verdict)
     canonical = verdict_public_url(verdict)
-    return _render(
-        request,
-        "reviews/public/verdict.html",
-        {
-            "verdict": verdict,
-            "claim": claim,
-            "version": version,
-            "rating": version.rating,
-            "analysis_html": render_markdown(version.analysis),
-            "sources": _sources(verdict, version),
-            "corrections": corrections,
-            "retraction": retraction,
-            "retracted": verdict.retracted_at is not None or claim.status == ClaimStatus.RETRACTED,
-            "author": author,
-            "editor": editor,
-            "tags": list(claim.tags.all()),
-            "canonical": canonical,
-            "jsonld": jsonld_script(claimreview(verdict)) if has_claimreview(verdict) else "",
-        },
-    )
+    # The page speaks the verdict's language when the desk ships it (an Arabic fact-check is an Arabic,
+    # right-to-left page for every visitor); otherwise the visitor's.
+    language = supported_language(claim.language) or translation.get_language()
+    with translation.override(language):
+        response = _render(
+            request,
+            "reviews/public/verdict.html",
+            {
+                "verdict": verdict,
+                "claim": claim,
+                "version": version,
+                "rating": version.rating,
+                "analysis_html": render_markdown(version.analysis),
+                "sources": _sources(verdict, version),
+                "corrections": corrections,
+                "retraction": retraction,
+                "retracted": verdict.retracted_at is not None or claim.status == ClaimStatus.RETRACTED,
+                "author": author,
+                "editor": editor,
+                "tags": list(claim.tags.all()),
+                "canonical": canonical,
+                "jsonld": jsonld_script(claimreview(verdict)) if has_claimreview(verdict) else "",
+            },
+        )
+    response["Content-Language"] = language
+    return response
 
 
 @require_safe
@@ -204,10 +222,10 @@ def source_archive(request: HttpRequest, slug: str, source_id: int) -> HttpRespo
     """The archived copy of a source cited by a public verdict's claim, in the snapshot sandbox."""
     verdict = get_object_or_404(public_verdicts(), slug=slug)
     if not Citation.objects.filter(claim_id=verdict.claim_id, source_id=source_id).exists():
-        raise Http404("This fact-check does not cite that source.")
+        raise Http404(_("This fact-check does not cite that source."))
     snapshot = Snapshot.objects.filter(source_id=source_id).order_by("-fetched_at", "-id").first()
     if snapshot is None:
-        raise Http404("No archived copy of this source yet.")
+        raise Http404(_("No archived copy of this source yet."))
     view = request.GET.get("view", "html")
     return snapshot_response(snapshot, view if view in {"html", "text"} else "html")
 

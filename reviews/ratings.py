@@ -2,42 +2,61 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from reviews.models import Rating
 
 # The default rating scale; admins edit it afterwards. Values run from 1 (false) to 5 (true);
-# Misleading and Unproven have no place on that line.
+# Misleading and Unproven have no place on that line. The database keeps the English words; readers
+# see them translated (Rating.label_display, Rating.definition_display), so they are marked here.
 DEFAULT_RATINGS = [
-    ("true", "True", 5, "#1a7f37", "The claim is accurate and nothing significant is missing."),
+    (
+        "true",
+        gettext_noop("True"),
+        5,
+        "#1a7f37",
+        gettext_noop("The claim is accurate and nothing significant is missing."),
+    ),
     (
         "mostly-true",
-        "Mostly true",
+        gettext_noop("Mostly true"),
         4,
         "#57a55a",
-        "The claim is accurate but needs clarification or additional information.",
+        gettext_noop("The claim is accurate but needs clarification or additional information."),
     ),
     (
         "half-true",
-        "Half true",
+        gettext_noop("Half true"),
         3,
         "#c9a227",
-        "The claim is partially accurate but leaves out important details or takes things out of context.",
+        gettext_noop(
+            "The claim is partially accurate but leaves out important details or takes things out of context."
+        ),
     ),
     (
         "mostly-false",
-        "Mostly false",
+        gettext_noop("Mostly false"),
         2,
         "#e07b24",
-        "The claim contains an element of truth but ignores critical facts that would give a different impression.",
+        gettext_noop(
+            "The claim contains an element of truth but ignores critical facts that would give a different impression."
+        ),
     ),
-    ("false", "False", 1, "#cf222e", "The claim is not accurate."),
+    ("false", gettext_noop("False"), 1, "#cf222e", gettext_noop("The claim is not accurate.")),
     (
         "misleading",
-        "Misleading",
+        gettext_noop("Misleading"),
         None,
         "#8250df",
-        "The claim uses accurate facts in a way that leads to a false conclusion.",
+        gettext_noop("The claim uses accurate facts in a way that leads to a false conclusion."),
     ),
-    ("unproven", "Unproven", None, "#6e7781", "The available evidence neither proves nor disproves the claim."),
+    (
+        "unproven",
+        gettext_noop("Unproven"),
+        None,
+        "#6e7781",
+        gettext_noop("The available evidence neither proves nor disproves the claim."),
+    ),
 ]
 
 

@@ -1,11 +1,13 @@
-"""What the review desk does when the claims app announces something (claims never imports reviews)."""
+"""What the review desk does when the claims app (or Django's auth) announces something (claims never imports reviews)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 
 from claims.signals import claim_created
 from factcheck.queue import tasks_send
+from reviews.languages import on_user_logged_in
 
 AUTO_ASSIGN_TASK = "reviews.tasks.claim_auto_assign"
 
@@ -18,3 +20,4 @@ def on_claim_created(sender, claim_id: int, **kwargs) -> None:
 
 def connect_claim_signals() -> None:
     claim_created.connect(on_claim_created, dispatch_uid="reviews.auto_assign")
+    user_logged_in.connect(on_user_logged_in, dispatch_uid="reviews.preferred_language")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import analytics_views, views
+from reviews import analytics_views, language_views, views
 
 app_name = "reviews"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("desk/analytics/", analytics_views.analytics, name="analytics"),
     path("desk/analytics/<slug:name>.csv", analytics_views.analytics_csv, name="analytics-csv"),
     path("desk/notifications/", views.notifications, name="notifications"),
+    path("account/language/", language_views.account_language, name="account-language"),
 ]

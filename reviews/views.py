@@ -10,7 +10,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from claims.choices import ClaimStatus, FetchStatus
@@ -18,7 +21,7 @@ from claims.models import Citation, Claim, ClaimMatch, Source
 from claims.selectors import language_filter
 from claims.sources.snapshots import snapshot_response
 from reviews import workflow
-from reviews.choices import Action
+from reviews.choices import Action, Role
 from reviews.forms import AssignForm, CommentForm, CorrectionForm, QueueFilterForm, VerdictForm, desk_workers
 from reviews.markdown import render_markdown
 from reviews.matching import claim_matches, verdict_reuse
@@ -54,7 +57,7 @@ def home(request):
         return redirect("reviews:queue")
     if user.is_staff:
         return redirect("claims:list")
-    raise PermissionDenied("Your account has no role on the desk yet; ask an admin.")
+    raise PermissionDenied(_("Your account has no role on the desk yet; ask an admin."))
 
 
 # --- Queue and my claims ------------------------------------------------------------------
@@ -108,10 +111,13 @@ def take_next(request):
         return redirect("reviews:queue")
     if claim is None:
         languages = workflow.languages_of(request.user)
-        where = f" in your languages ({', '.join(languages)})" if languages else ""
-        messages.info(request, f"The queue is empty{where}: nothing to take right now.")
+        if languages:
+            empty = _("The queue is empty in your languages (%(languages)s): nothing to take right now.")
+            messages.info(request, empty % {"languages": ", ".join(languages)})
+        else:
+            messages.info(request, _("The queue is empty: nothing to take right now."))
         return redirect("reviews:queue")
-    messages.success(request, f"Claim {claim.pk} is yours now.")
+    messages.success(request, _("Claim %(id)s is yours now.") % {"id": claim.pk})
     return redirect("reviews:claim", pk=claim.pk)
 
 
@@ -139,30 +145,38 @@ COMMENT_ACTIONS = {
     Action.REJECT_CORRECTION: workflow.correction_reject,
 }
 ACTION_LABELS = {
-    Action.SUBMIT: "Submit for approval",
-    Action.APPROVE: "Approve and publish",
-    Action.SEND_BACK: "Send back",
-    Action.DISMISS: "Dismiss",
-    Action.REOPEN: "Reopen",
-    Action.RETRACT: "Retract",
-    Action.CORRECT: "Publish correction",
-    Action.APPROVE_CORRECTION: "Approve and publish the correction",
-    Action.REJECT_CORRECTION: "Reject the correction",
+    Action.SUBMIT: gettext_lazy("Submit for approval"),
+    Action.APPROVE: gettext_lazy("Approve and publish"),
+    Action.SEND_BACK: gettext_lazy("Send back"),
+    Action.DISMISS: gettext_lazy("Dismiss"),
+    Action.REOPEN: gettext_lazy("Reopen"),
+    Action.RETRACT: gettext_lazy("Retract"),
+    Action.CORRECT: gettext_lazy("Publish correction"),
+    Action.APPROVE_CORRECTION: gettext_lazy("Approve and publish the correction"),
+    Action.REJECT_CORRECTION: gettext_lazy("Reject the correction"),
 }
 SUCCESS = {
-    "save": "Draft saved.",
-    Action.SUBMIT: "Verdict submitted for approval.",
-    Action.APPROVE: "Verdict approved and published.",
-    Action.SEND_BACK: "Verdict sent back to its author.",
-    Action.DISMISS: "Claim dismissed.",
-    Action.REOPEN: "Claim reopened: it is back in the queue.",
-    Action.RETRACT: "Verdict retracted.",
-    Action.CORRECT: "Correction published.",
-    Action.PROPOSE_CORRECTION: "Correction proposed: it is published once another editor approves it.",
-    Action.APPROVE_CORRECTION: "Correction approved and published.",
-    Action.REJECT_CORRECTION: "Proposed correction rejected; the published verdict is unchanged.",
-    "reuse": "The published verdict was reused and submitted for approval.",
+    "save": gettext_lazy("Draft saved."),
+    Action.SUBMIT: gettext_lazy("Verdict submitted for approval."),
+    Action.APPROVE: gettext_lazy("Verdict approved and published."),
+    Action.SEND_BACK: gettext_lazy("Verdict sent back to its author."),
+    Action.DISMISS: gettext_lazy("Claim dismissed."),
+    Action.REOPEN: gettext_lazy("Claim reopened: it is back in the queue."),
+    Action.RETRACT: gettext_lazy("Verdict retracted."),
+    Action.CORRECT: gettext_lazy("Correction published."),
+    Action.PROPOSE_CORRECTION: gettext_lazy("Correction proposed: it is published once another editor approves it."),
+    Action.APPROVE_CORRECTION: gettext_lazy("Correction approved and published."),
+    Action.REJECT_CORRECTION: gettext_lazy("Proposed correction rejected; the published verdict is unchanged."),
+    "reuse": gettext_lazy("The published verdict was reused and submitted for approval."),
 }
+
+
+def _state_label(state: str) -> str:
+    """A workflow state (as recorded in the history) in the reader's words."""
+    try:
+        return ClaimStatus(state).label
+    except ValueError:
+        return state
 
 
 def _claim_for_workspace(pk: int) -> Claim:
@@ -186,6 +200,9 @@ def _workspace_context(request, claim: Claim, **forms) -> dict:
     allowed = workflow.allowed_actions(request.user, claim)
     for version in versions:
         version.analysis_html = render_markdown(version.analysis)
+    events = list(WorkflowEvent.objects.filter(claim=claim).select_related("actor"))
+    for event in events:
+        event.from_label, event.to_label = _state_label(event.from_state), _state_label(event.to_state)
     return {
         "claim": claim,
         "verdict": verdict,
@@ -201,7 +218,7 @@ def _workspace_context(request, claim: Claim, **forms) -> dict:
         "comment_actions": [(a, ACTION_LABELS[a]) for a in allowed if a in COMMENT_ACTIONS],
         "can_submit": Action.SUBMIT in allowed and can_edit,
         "can_correct": Action.CORRECT in allowed and verdict is not None and verdict.published_version_id,
-        "events": WorkflowEvent.objects.filter(claim=claim).select_related("actor"),
+        "events": events,
         "matches": claim_matches(claim),
     }
 
@@ -212,7 +229,7 @@ def _service_error(request, exc: Exception, form=None) -> int:
         if form is not None:
             form.add_service_errors(exc.fields)
         problems = " ".join(message for field_messages in exc.fields.values() for message in field_messages)
-        messages.error(request, problems or "Please correct the highlighted fields.")
+        messages.error(request, problems or _("Please correct the highlighted fields."))
         return 400
     messages.error(request, str(exc))
     return 403 if isinstance(exc, workflow.NotAllowed) else 409
@@ -239,7 +256,7 @@ def claim_workspace(request, pk: int):
         elif action == "reuse":
             source_id = request.POST.get("reuse_claim_id", "")
             if not source_id.isdigit():
-                raise workflow.InvalidReview({"reuse_claim_id": ["Choose the claim whose verdict to reuse."]})
+                raise workflow.InvalidReview({"reuse_claim_id": [_("Choose the claim whose verdict to reuse.")]})
             verdict_reuse(request.user, claim.pk, int(source_id))
         elif action in COMMENT_ACTIONS:
             form = forms["comment_form"] = CommentForm(request.POST)
@@ -254,7 +271,7 @@ def claim_workspace(request, pk: int):
             if corrected.events.order_by("-id").values_list("action", flat=True).first() != Action.CORRECT:
                 action = Action.PROPOSE_CORRECTION
         else:
-            messages.error(request, "Unknown action.")
+            messages.error(request, _("Unknown action."))
             return _render(request, "reviews/workspace.html", _workspace_context(request, claim), status=400)
     except (workflow.InvalidReview, workflow.NotAllowed, workflow.WorkflowError) as exc:
         if action == Action.CORRECT and isinstance(exc, workflow.InvalidReview) and "comment" in exc.fields:
@@ -275,7 +292,7 @@ def claim_workspace(request, pk: int):
 def markdown_preview(request):
     """htmx: the analysis as the public page will show it."""
     text = request.POST.get("analysis", "")[:100_000]
-    html = render_markdown(text) or format_html('<p class="muted">{}</p>', "Nothing to preview yet.")
+    html = render_markdown(text) or format_html('<p class="muted">{}</p>', _("Nothing to preview yet."))
     return HttpResponse(html)
 
 
@@ -286,16 +303,20 @@ def autosave(request, pk: int):
     form = VerdictForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
-        return HttpResponse(format_html('<span class="error">Not saved: {}</span>', errors))
+        return _not_saved(errors)
     try:
         verdict = workflow.verdict_save_draft(request.user, pk, form.to_draft())
     except workflow.InvalidReview as exc:
-        errors = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.fields.items())
-        return HttpResponse(format_html('<span class="error">Not saved: {}</span>', errors))
+        errors = "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in exc.fields.items())
+        return _not_saved(errors)
     except (workflow.NotAllowed, workflow.WorkflowError, Claim.DoesNotExist) as exc:
-        return HttpResponse(format_html('<span class="error">Not saved: {}</span>', str(exc)))
-    when = timezone.localtime(verdict.draft_saved_at)
-    return HttpResponse(format_html('<span class="ok">Draft saved at {}</span>', when.strftime("%H:%M:%S")))
+        return _not_saved(str(exc))
+    when = time_format(timezone.localtime(verdict.draft_saved_at), "TIME_FORMAT")
+    return HttpResponse(format_html('<span class="ok">{}</span>', _("Draft saved at %(time)s") % {"time": when}))
+
+
+def _not_saved(errors: str) -> HttpResponse:
+    return HttpResponse(format_html('<span class="error">{}</span>', _("Not saved: %(errors)s") % {"errors": errors}))
 
 
 @desk_required(WORK)
@@ -304,7 +325,7 @@ def source_snapshot(request, pk: int):
     source = get_object_or_404(Source, pk=pk)
     snapshot = source.snapshots.first()
     if snapshot is None:
-        raise Http404("This source has no stored copy yet.")
+        raise Http404(_("This source has no stored copy yet."))
     view = request.GET.get("view", "html")
     return snapshot_response(snapshot, view if view in {"html", "text", "raw"} else "html")
 
@@ -361,7 +382,10 @@ def assign(request):
             except (workflow.InvalidReview, workflow.NotAllowed, workflow.WorkflowError) as exc:
                 status = _service_error(request, exc, form)
             else:
-                messages.success(request, f"Assigned {len(done)} claim(s) to {assignee.get_username()}.")
+                assigned = ngettext(
+                    "Assigned %(count)d claim to %(person)s.", "Assigned %(count)d claims to %(person)s.", len(done)
+                )
+                messages.success(request, assigned % {"count": len(done), "person": assignee.get_username()})
                 return redirect("reviews:assign")
         else:
             status = 400
@@ -378,10 +402,13 @@ def people(request):
         .annotate(active_count=Count("assignments", filter=Q(assignments__released_at__isnull=True), distinct=True))
         .order_by("username")
     )
-    rows = [
-        {"user": user, "role": role_of(user), "languages": getattr(getattr(user, "reviewer", None), "languages", [])}
-        for user in members
-    ]
+    rows = []
+    for user in members:
+        role = role_of(user)
+        languages = getattr(getattr(user, "reviewer", None), "languages", [])
+        rows.append(
+            {"user": user, "role": role, "role_label": Role(role).label if role else "", "languages": languages}
+        )
     return _render(request, "reviews/people.html", {"rows": rows})
 
 
@@ -394,7 +421,8 @@ def notifications(request):
         note_id = request.POST.get("id")
         ids = [int(note_id)] if note_id and note_id.isdigit() else None
         count = notifications_mark_read(request.user, ids)
-        messages.success(request, f"Marked {count} notification(s) read.")
+        marked = ngettext("Marked %(count)d notification read.", "Marked %(count)d notifications read.", count)
+        messages.success(request, marked % {"count": count})
         return redirect("reviews:notifications")
     notes = Notification.objects.filter(user=request.user).select_related("claim")[:200]
     return _render(request, "reviews/notifications.html", {"notes": notes})

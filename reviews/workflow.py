@@ -18,6 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from claims.choices import ClaimStatus
 from claims.intake.services import claim_cite
@@ -135,8 +137,10 @@ def _approve(version: VerdictVersion, actor: AbstractBaseUser, now) -> None:
     """Record the approval; the service has checked four eyes, and the database trigger checks again."""
     if actor.pk in _writer_ids(version):
         raise NotAllowed(
-            "You wrote or edited this version (drafts, submissions and edits after a send-back all count); "
-            "another editor must approve it."
+            _(
+                "You wrote or edited this version (drafts, submissions and edits after a send-back all count); "
+                "another editor must approve it."
+            )
         )
     version.approved_by = actor
     version.approved_at = now
@@ -144,20 +148,42 @@ def _approve(version: VerdictVersion, actor: AbstractBaseUser, now) -> None:
         with transaction.atomic():
             version.save(update_fields=["approved_by", "approved_at"])
     except IntegrityError as exc:  # a writer was recorded concurrently: the trigger refused
-        raise NotAllowed("You wrote or edited this version; another editor must approve it.") from exc
+        raise NotAllowed(_("You wrote or edited this version; another editor must approve it.")) from exc
+
+
+# The verb of each action inside "You may not … claims." and "Cannot … a claim that is …".
+ACTION_VERBS = {
+    Action.TAKE: pgettext_lazy("workflow verb", "take"),
+    Action.ASSIGN: pgettext_lazy("workflow verb", "assign"),
+    Action.SUBMIT: pgettext_lazy("workflow verb", "submit"),
+    Action.APPROVE: pgettext_lazy("workflow verb", "approve"),
+    Action.SEND_BACK: pgettext_lazy("workflow verb", "send back"),
+    Action.DISMISS: pgettext_lazy("workflow verb", "dismiss"),
+    Action.REOPEN: pgettext_lazy("workflow verb", "reopen"),
+    Action.CORRECT: pgettext_lazy("workflow verb", "correct"),
+    Action.PROPOSE_CORRECTION: pgettext_lazy("workflow verb", "propose correction"),
+    Action.APPROVE_CORRECTION: pgettext_lazy("workflow verb", "approve correction"),
+    Action.REJECT_CORRECTION: pgettext_lazy("workflow verb", "reject correction"),
+    Action.RETRACT: pgettext_lazy("workflow verb", "retract"),
+    Action.RELEASE: pgettext_lazy("workflow verb", "release"),
+}
+
+
+def _verb(action: str) -> str:
+    return str(ACTION_VERBS.get(action, action.replace("_", " ")))
 
 
 def _check(actor: AbstractBaseUser | None, claim: Claim, action: str, comment: str) -> Transition:
     rule = TRANSITIONS[action]
     if rule.permission != SYSTEM and (actor is None or not actor.has_perm(rule.permission)):
-        raise NotAllowed(f"You may not {action.replace('_', ' ')} claims.")
+        raise NotAllowed(_("You may not %(action)s claims.") % {"action": _verb(action)})
     if claim.status not in rule.sources:
         raise WorkflowError(
-            f"Cannot {action.replace('_', ' ')} a claim that is {claim.get_status_display().lower()} "
-            f"(state: {claim.status})."
+            _("Cannot %(action)s a claim that is %(state)s (state: %(code)s).")
+            % {"action": _verb(action), "state": claim.get_status_display().lower(), "code": claim.status}
         )
     if rule.needs_comment and not comment.strip():
-        raise InvalidReview({"comment": ["A comment is required for this action."]})
+        raise InvalidReview({"comment": [_("A comment is required for this action.")]})
     return rule
 
 
@@ -175,7 +201,7 @@ def _transition(
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None:
-            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+            raise Claim.DoesNotExist(_("No claim %(id)s.") % {"id": claim_id})
         rule = _check(actor, claim, action, comment)
         data = (apply(claim) if apply else None) or {}
         from_state = claim.status
@@ -329,10 +355,10 @@ def claim_take_next(actor: AbstractBaseUser) -> Claim | None:
     and the active-assignment constraint backs it up; the audit row is written with the claim.
     """
     if not actor.has_perm(WORK):
-        raise NotAllowed("You may not take claims.")
+        raise NotAllowed(_("You may not take claims."))
     languages = tuple(languages_of(actor))
     one_statement = connection.vendor == "postgresql"
-    for _ in range(3):
+    for _attempt in range(3):
         # A new claim has no active assignment (every way out of ``assigned`` releases it).
         assignment = Assignment(assignee=actor, assigned_by=actor, due_at=_due_at())
         event = WorkflowEvent(
@@ -357,12 +383,14 @@ def claim_take_next(actor: AbstractBaseUser) -> Claim | None:
 def claim_assign(actor: AbstractBaseUser, claim_id: int, assignee: AbstractBaseUser) -> Claim:
     """An editor assigns (or reassigns) a claim to a fact-checker."""
     if not assignee.is_active or not assignee.has_perm(WORK):
-        raise InvalidReview({"user": [f"{assignee.get_username()} cannot work on claims."]})
+        raise InvalidReview({"user": [_("%(person)s cannot work on claims.") % {"person": assignee.get_username()}]})
 
     def apply(claim: Claim) -> dict:
         _assign(claim, assignee, actor)
         transaction.on_commit(
-            lambda: notify(assignee, NotificationKind.ASSIGNED, claim, f"Claim {claim.pk} was assigned to you.")
+            lambda: notify(
+                assignee, NotificationKind.ASSIGNED, claim, gettext_lazy("Claim %(claim)s was assigned to you.")
+            )
         )
         return {"assignee": assignee.get_username()}
 
@@ -377,9 +405,11 @@ def claims_assign(actor: AbstractBaseUser, claim_ids: Iterable[int], assignee: A
             try:
                 claims.append(claim_assign(actor, claim_id, assignee))
             except WorkflowError as exc:
-                raise WorkflowError(f"Claim {claim_id}: {exc} Nothing was assigned.") from exc
+                raise WorkflowError(
+                    _("Claim %(id)s: %(error)s Nothing was assigned.") % {"id": claim_id, "error": exc}
+                ) from exc
             except Claim.DoesNotExist as exc:
-                raise Claim.DoesNotExist(f"No claim {claim_id}. Nothing was assigned.") from exc
+                raise Claim.DoesNotExist(_("No claim %(id)s. Nothing was assigned.") % {"id": claim_id}) from exc
     return claims
 
 
@@ -420,7 +450,9 @@ def claim_auto_assign(claim_id: int) -> AbstractBaseUser | None:
             data={"assignee": assignee.get_username(), "auto": True},
         )
         transaction.on_commit(
-            lambda: notify(assignee, NotificationKind.ASSIGNED, claim, f"Claim {claim.pk} was assigned to you.")
+            lambda: notify(
+                assignee, NotificationKind.ASSIGNED, claim, gettext_lazy("Claim %(claim)s was assigned to you.")
+            )
         )
     return assignee
 
@@ -451,7 +483,9 @@ def _rating(slug: str) -> Rating:
     rating = Rating.objects.filter(slug=slug, active=True).first()
     if rating is None:
         known = ", ".join(Rating.objects.filter(active=True).values_list("slug", flat=True))
-        raise InvalidReview({"rating": [f"Unknown rating {slug!r}. Choose one of: {known}."]})
+        raise InvalidReview(
+            {"rating": [_("Unknown rating %(slug)r. Choose one of: %(known)s.") % {"slug": slug, "known": known}]}
+        )
     return rating
 
 
@@ -467,10 +501,13 @@ def verdict_save_draft(
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim_id)
         if claim.status != ClaimStatus.ASSIGNED:
-            raise WorkflowError(f"The verdict can only be edited while the claim is assigned (state: {claim.status}).")
+            raise WorkflowError(
+                _("The verdict can only be edited while the claim is assigned (state: %(code)s).")
+                % {"code": claim.status}
+            )
         if _active_assignee_id(claim) != actor.pk:
-            raise NotAllowed("Only the claim's assignee writes its verdict.")
-        verdict, _ = Verdict.objects.get_or_create(claim=claim)
+            raise NotAllowed(_("Only the claim's assignee writes its verdict."))
+        verdict, _created = Verdict.objects.get_or_create(claim=claim)
         before = _draft_content(verdict)
         errors: dict[str, list[str]] = {}
         if "rating" in data:
@@ -485,9 +522,9 @@ def verdict_save_draft(
             if field in data:
                 value = data[field]
                 if not isinstance(value, str):
-                    errors[field] = ["Must be text."]
+                    errors[field] = [_("Must be text.")]
                 elif len(value) > limit:
-                    errors[field] = [f"At most {limit} characters."]
+                    errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
                 else:
                     setattr(verdict, f"draft_{field}", value.strip())
         if "evidence" in data:
@@ -525,13 +562,13 @@ def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "", *, 
 
     def apply(claim: Claim) -> dict:
         if _active_assignee_id(claim) != actor.pk:
-            raise NotAllowed("Only the claim's assignee can submit its verdict.")
+            raise NotAllowed(_("Only the claim's assignee can submit its verdict."))
         verdict = Verdict.objects.filter(claim=claim).first()
         errors = {}
         if verdict is None or verdict.draft_rating_id is None:
-            errors["rating"] = ["Choose a rating before submitting."]
+            errors["rating"] = [_("Choose a rating before submitting.")]
         if verdict is None or not verdict.draft_summary:
-            errors["summary"] = ["Write a summary before submitting."]
+            errors["summary"] = [_("Write a summary before submitting.")]
         if errors:
             raise InvalidReview(errors)
         draft_writers = DraftWriter.objects.filter(verdict=verdict).values_list("user_id", flat=True)
@@ -552,7 +589,7 @@ def review_submit(actor: AbstractBaseUser, claim_id: int, comment: str = "", *, 
 def _pending_version(claim: Claim) -> VerdictVersion:
     version = _pending_submission(claim)
     if version is None:
-        raise WorkflowError("There is no submitted verdict to decide on.")
+        raise WorkflowError(_("There is no submitted verdict to decide on."))
     return version
 
 
@@ -577,7 +614,9 @@ def review_approve(actor: AbstractBaseUser, claim_id: int, comment: str = "") ->
         Assignment.objects.active().filter(claim=claim).update(released_at=now, release_reason="published")
         author = version.author
         transaction.on_commit(
-            lambda: notify(author, NotificationKind.APPROVED, claim, f"Your verdict on claim {claim.pk} was published.")
+            lambda: notify(
+                author, NotificationKind.APPROVED, claim, gettext_lazy("Your verdict on claim %(claim)s was published.")
+            )
         )
         return {"version": version.number, "slug": verdict.slug}
 
@@ -598,7 +637,8 @@ def review_send_back(actor: AbstractBaseUser, claim_id: int, comment: str) -> Cl
                 recipient,
                 NotificationKind.SENT_BACK,
                 claim,
-                f"Your verdict on claim {claim.pk} was sent back: {comment}",
+                gettext_lazy("Your verdict on claim %(claim)s was sent back: %(comment)s"),
+                comment=comment,
             )
         )
         return {"version": version.number}
@@ -628,12 +668,12 @@ def verdict_correct(actor: AbstractBaseUser, claim_id: int, data: dict[str, Any]
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None:
-            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+            raise Claim.DoesNotExist(_("No claim %(id)s.") % {"id": claim_id})
         _check(actor, claim, Action.CORRECT, note)
         verdict = Verdict.objects.select_related("published_version").filter(claim=claim).first()
         current = verdict.published_version if verdict else None
         if current is None:
-            raise WorkflowError("There is no published verdict to correct.")
+            raise WorkflowError(_("There is no published verdict to correct."))
         rating = _rating(str(data["rating"])) if data.get("rating") else current.rating
         summary = (data.get("summary") or "").strip() or current.summary
         analysis = data["analysis"] if data.get("analysis") is not None else current.analysis
@@ -676,11 +716,11 @@ def correction_approve(actor: AbstractBaseUser, claim_id: int, comment: str = ""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
         if claim is None:
-            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+            raise Claim.DoesNotExist(_("No claim %(id)s.") % {"id": claim_id})
         _check(actor, claim, Action.APPROVE_CORRECTION, comment)
         pending = _pending_correction(claim)
         if pending is None:
-            raise WorkflowError("There is no proposed correction to approve.")
+            raise WorkflowError(_("There is no proposed correction to approve."))
 
         def apply(claim: Claim) -> dict:
             now = timezone.now()
@@ -707,7 +747,7 @@ def correction_reject(actor: AbstractBaseUser, claim_id: int, comment: str) -> C
     def apply(claim: Claim) -> dict:
         pending = _pending_correction(claim)
         if pending is None:
-            raise WorkflowError("There is no proposed correction to reject.")
+            raise WorkflowError(_("There is no proposed correction to reject."))
         pending.rejected_at = timezone.now()
         pending.save(update_fields=["rejected_at"])
         return {"version": pending.number}

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils.translation import pgettext_lazy
+
 RULE_BASE = -1.3  # the hand-weighted baseline: a sentence with no cue at all scores about 0.21
 MAX_ANALYSED_CHARS = 5000  # the API's sentence limit; a longer "sentence" is judged on its start
 TOO_LONG_CHARS = 1500  # past this it is a page, a list or a paste, not one sentence
@@ -684,22 +686,22 @@ def _negative_cues(text: str, p: _Patterns) -> list[Reason]:
 
 # How a reason reads on a page ("figure 4.2 percent (+1.6)").
 REASON_LABELS = {
-    "quantity": "figure",
-    "date": "date",
-    "entity": "named",
-    "attribution": "attributed",
-    "comparison": "comparison",
-    "causal": "cause",
-    "event": "event",
-    "opinion": "opinion",
-    "question": "question",
-    "prediction": "prediction",
-    "hedge": "hedge",
-    "call_to_action": "call to action",
-    "boilerplate": "boilerplate",
-    "too_short": "too short",
-    "too_long": "too long",
-    "wording": "wording",
+    "quantity": pgettext_lazy("check-worthiness reason", "figure"),
+    "date": pgettext_lazy("check-worthiness reason", "date"),
+    "entity": pgettext_lazy("check-worthiness reason", "named"),
+    "attribution": pgettext_lazy("check-worthiness reason", "attributed"),
+    "comparison": pgettext_lazy("check-worthiness reason", "comparison"),
+    "causal": pgettext_lazy("check-worthiness reason", "cause"),
+    "event": pgettext_lazy("check-worthiness reason", "event"),
+    "opinion": pgettext_lazy("check-worthiness reason", "opinion"),
+    "question": pgettext_lazy("check-worthiness reason", "question"),
+    "prediction": pgettext_lazy("check-worthiness reason", "prediction"),
+    "hedge": pgettext_lazy("check-worthiness reason", "hedge"),
+    "call_to_action": pgettext_lazy("check-worthiness reason", "call to action"),
+    "boilerplate": pgettext_lazy("check-worthiness reason", "boilerplate"),
+    "too_short": pgettext_lazy("check-worthiness reason", "too short"),
+    "too_long": pgettext_lazy("check-worthiness reason", "too long"),
+    "wording": pgettext_lazy("check-worthiness reason", "wording"),
 }
 # The cues the learned scorer rescales (every reason but the embedding's "wording").
 CUE_CODES = tuple(code for code in REASON_LABELS if code != "wording")

@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from claims.articles.checkworthiness import CHECKWORTHY_THRESHOLD, score_sentences
@@ -425,7 +426,7 @@ def candidate_accept(
         if candidate.status == CandidateStatus.ACCEPTED and candidate.claim_id is not None:
             return CandidateAccepted(candidate, Claim.objects.with_sources().get(pk=candidate.claim_id), created=False)
         if candidate.status == CandidateStatus.DISMISSED:
-            raise CandidateDecided(candidate, "This candidate was dismissed; it cannot be accepted.")
+            raise CandidateDecided(candidate, gettext("This candidate was dismissed; it cannot be accepted."))
         result: IntakeResult = claim_submit(
             _claim_input(candidate, text), channel=Channel.ARTICLE, user=user, api_key=api_key
         )
@@ -442,7 +443,9 @@ def candidate_dismiss(
         candidate = _candidate_lock(article_id, candidate_id)
         if candidate.status == CandidateStatus.ACCEPTED:
             raise CandidateDecided(
-                candidate, f"This candidate was accepted as claim {candidate.claim_id}; it cannot be dismissed."
+                candidate,
+                gettext("This candidate was accepted as claim %(id)s; it cannot be dismissed.")
+                % {"id": candidate.claim_id},
             )
         if candidate.status == CandidateStatus.OPEN:
             _candidate_decide(candidate, CandidateStatus.DISMISSED, user=user, api_key=api_key)

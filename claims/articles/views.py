@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from claims.articles.checkworthiness import CHECKWORTHY_THRESHOLD, REASON_LABELS
@@ -34,14 +36,14 @@ REFRESH_SECONDS = 2
 class ArticleForm(forms.Form):
     """What the page sends to ``article_submit``; the rules are the service's."""
 
-    url = forms.CharField(label="Article URL", required=False, max_length=2048)
+    url = forms.CharField(label=gettext_lazy("Article URL"), required=False, max_length=2048)
     text = forms.CharField(
-        label="…or paste the article text",
+        label=gettext_lazy("…or paste the article text"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
         max_length=ARTICLE_MAX_TEXT_CHARS,
     )
-    language = forms.CharField(label="Language (BCP 47, empty to detect)", required=False, max_length=35)
+    language = forms.CharField(label=gettext_lazy("Language (BCP 47, empty to detect)"), required=False, max_length=35)
 
     def to_input(self) -> dict:
         data = {"url": self.cleaned_data["url"].strip(), "language": self.cleaned_data["language"].strip()}
@@ -70,9 +72,13 @@ def article_new(request: HttpRequest) -> HttpResponse:
         except InvalidInput as exc:
             form.add_service_errors(exc.fields)
         else:
-            messages.success(request, "The article is being read; its candidate claims appear here when ready.")
+            messages.success(request, _("The article is being read; its candidate claims appear here when ready."))
             return redirect("claims:article", pk=article.pk)
     return render(request, "claims/article_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _reason_label(code: str) -> str:
+    return str(REASON_LABELS[code]) if code in REASON_LABELS else code
 
 
 @staff_member_required
@@ -81,8 +87,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidates = list(article.candidates.select_related("claim").order_by("position"))
     for candidate in candidates:
         candidate.reason_rows = [
-            {**reason, "label": REASON_LABELS.get(reason.get("code", ""), reason.get("code", ""))}
-            for reason in candidate.reasons
+            {**reason, "label": _reason_label(reason.get("code", ""))} for reason in candidate.reasons
         ]
     paragraphs = [list(sentences) for _, sentences in groupby(candidates, key=lambda c: c.paragraph)]
     ranked = sorted((c for c in candidates if c.score >= CHECKWORTHY_THRESHOLD), key=lambda c: (-c.score, c.position))
@@ -108,17 +113,17 @@ def candidate_accept_view(request: HttpRequest, pk: int, cid: int) -> HttpRespon
     try:
         accepted = candidate_accept(pk, cid, text=text if text and text.strip() else None, user=request.user)
     except ArticleCandidate.DoesNotExist as exc:
-        raise Http404("No such candidate.") from exc
+        raise Http404(_("No such candidate.")) from exc
     except CandidateDecided as exc:
         messages.error(request, exc.message)
     except InvalidInput as exc:
         details = "; ".join(f"{name}: {' '.join(map(str, errs))}" for name, errs in exc.fields.items())
-        messages.error(request, f"The claim was not saved ({details}).")
+        messages.error(request, _("The claim was not saved (%(details)s).") % {"details": details})
     else:
         if accepted.created:
-            messages.success(request, f"Claim {accepted.claim.pk} created from the sentence.")
+            messages.success(request, _("Claim %(id)s created from the sentence.") % {"id": accepted.claim.pk})
         else:
-            messages.info(request, f"The sentence is claim {accepted.claim.pk}, already in the desk.")
+            messages.info(request, _("The sentence is claim %(id)s, already in the desk.") % {"id": accepted.claim.pk})
     return _back(pk, cid)
 
 
@@ -128,7 +133,7 @@ def candidate_dismiss_view(request: HttpRequest, pk: int, cid: int) -> HttpRespo
     try:
         candidate_dismiss(pk, cid, user=request.user)
     except ArticleCandidate.DoesNotExist as exc:
-        raise Http404("No such candidate.") from exc
+        raise Http404(_("No such candidate.")) from exc
     except CandidateDecided as exc:
         messages.error(request, exc.message)
     return _back(pk, cid)

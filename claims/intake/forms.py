@@ -1,24 +1,28 @@
 """The staff intake form. Validation is delegated to the intake service, like every channel."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from claims.choices import Priority
+from claims.choices import PRIORITY_LABELS, Priority
 
 
 class ClaimForm(forms.Form):
-    text = forms.CharField(label="Claim", widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
-    claimant = forms.CharField(label="Who said it", required=False, max_length=255)
+    text = forms.CharField(label=gettext_lazy("Claim"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    claimant = forms.CharField(label=gettext_lazy("Who said it"), required=False, max_length=255)
     claim_date = forms.DateField(
-        label="When it was said", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("When it was said"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    appeared_at = forms.CharField(label="Where it appeared (URL)", required=False, max_length=2048)
-    language = forms.CharField(label="Language (BCP 47)", initial="en", max_length=35)
-    tags = forms.CharField(label="Tags (comma-separated)", required=False, max_length=2000)
+    appeared_at = forms.CharField(label=gettext_lazy("Where it appeared (URL)"), required=False, max_length=2048)
+    language = forms.CharField(label=gettext_lazy("Language (BCP 47)"), initial="en", max_length=35)
+    tags = forms.CharField(label=gettext_lazy("Tags (comma-separated)"), required=False, max_length=2000)
     priority = forms.ChoiceField(
-        label="Priority", choices=[(label, label) for _, label in Priority.choices], initial="normal"
+        label=gettext_lazy("Priority"),
+        choices=[(label, PRIORITY_LABELS[value]) for value, label in Priority.choices],
+        initial="normal",
     )
     sources = forms.CharField(
-        label="Cited sources (one URL per line)", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("Cited sources (one URL per line)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
     def to_intake(self) -> dict:
@@ -38,6 +42,9 @@ class ClaimForm(forms.Form):
         for name, messages in fields.items():
             target = name if name in self.fields else None
             if isinstance(messages, dict):  # per-item errors, e.g. sources.3
-                messages = [f"item {index}: {' '.join(map(str, errs))}" for index, errs in messages.items()]
+                messages = [
+                    _("item %(index)s: %(errors)s") % {"index": index, "errors": " ".join(map(str, errs))}
+                    for index, errs in messages.items()
+                ]
             for message in messages if isinstance(messages, list) else [messages]:
                 self.add_error(target, str(message))

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from claims.choices import Channel
 from claims.intake.forms import ClaimForm
@@ -30,9 +31,9 @@ def claim_new(request):
             form.add_service_errors(exc.fields)
         else:
             if result.duplicate:
-                messages.info(request, "This claim was already in the desk; any new sources were added to it.")
+                messages.info(request, _("This claim was already in the desk; any new sources were added to it."))
             else:
-                messages.success(request, "Claim saved. Its sources are being fetched.")
+                messages.success(request, _("Claim saved. Its sources are being fetched."))
             return redirect("claims:detail", pk=result.claim.pk)
     return render(request, "claims/claim_form.html", {"form": form}, status=400 if form.errors else 200)
 

@@ -392,7 +392,7 @@ def test_bulk_assign_and_people_load(client, people, django_capture_on_commit_ca
         response = client.post(
             reverse("reviews:assign"), {"claims": [first.pk, second.pk], "assignee": people["other"].pk}, follow=True
         )
-    assert "Assigned 2 claim(s) to other." in messages_of(response)
+    assert "Assigned 2 claims to other." in messages_of(response)  # a real plural (issue 11)
     assert set(Assignment.objects.active().values_list("claim_id", "assignee__username")) == {
         (first.pk, "other"),
         (second.pk, "other"),
