@@ -34,7 +34,7 @@ import resource
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -208,9 +208,11 @@ def load(conn, texts: list[str], first_id: int, prototypes: np.ndarray, real: di
     from claims.matching.embeddings import MODEL_NAME
     from claims.normalize import claim_text_key
 
+    # One claim a second up to now, as a desk's claims arrive (not all at one instant).
     now = datetime.now(UTC)
+    stamps = [now - timedelta(seconds=len(texts) - i) for i in range(len(texts))]
     claim_rows = (
-        (first_id + i, text, claim_text_key(text), "", "", "en", 1, "api", "new", now, now)
+        (first_id + i, text, claim_text_key(text), "", "", "en", 1, "api", "new", stamps[i], stamps[i])
         for i, text in enumerate(texts)
     )
     copy_rows(
@@ -222,7 +224,7 @@ def load(conn, texts: list[str], first_id: int, prototypes: np.ndarray, real: di
     )  # fmt: skip
     blends = blended_vectors(len(texts), prototypes, seed=first_id)
     vector_rows = (
-        (first_id + i, claim_text_key(text), MODEL_NAME, real.get(first_id + i) or blend, True, now)
+        (first_id + i, claim_text_key(text), MODEL_NAME, real.get(first_id + i) or blend, True, stamps[i])
         for (i, text), blend in zip(enumerate(texts), blends, strict=True)
     )
     columns = ("claim_id", "text_key", "model", "vector", "matched", "updated_at")
@@ -275,10 +277,14 @@ def queries(count: int, seed: int, stored: list[str]) -> list[tuple[str, int | N
 
 
 def build_index() -> dict:
-    """Build the dense index from the database, as a matcher process does when it starts."""
+    """Build the dense index from the database, as a matcher process does on its first start."""
+    from django.conf import settings
+
     from claims.matching.index import claim_index, claim_index_reset
 
     claim_index_reset()
+    for saved in (settings.VAR_DIR / "matching").glob("claim-index-*bench-matching*"):
+        saved.unlink()  # built afresh, not loaded from an earlier run
     started = time.perf_counter()
     index = claim_index()
     index.catch_up()
