@@ -1,6 +1,7 @@
 """Status and option values of the claims app, in one place."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ClaimStatus(models.TextChoices):
@@ -20,6 +21,7 @@ class Channel(models.TextChoices):
     IMPORT = "import", "Bulk import"
     ADMIN = "admin", "Admin"
     ARTICLE = "article", "Article"
+    TIP = "tip", _("Reader tip")
 
 
 class Priority(models.IntegerChoices):
@@ -70,3 +72,20 @@ class CandidateStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACCEPTED = "accepted", "Accepted"
     DISMISSED = "dismissed", "Dismissed"
+
+
+class TipChannel(models.TextChoices):
+    """How a reader's tip reached the desk (every tip's claim has the channel ``tip``)."""
+
+    WEB = "web", _("Tip form")
+    API = "api", _("Tip API")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class ContactKind(models.TextChoices):
+    """How a tipster can be told about the verdict: an e-mail address or a messaging sender id."""
+
+    EMAIL = "email", _("E-mail")
+    TELEGRAM = "telegram", _("Telegram chat")
+    WHATSAPP = "whatsapp", _("WhatsApp number")

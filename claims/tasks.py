@@ -15,6 +15,7 @@ from claims.articles import services as articles
 from claims.intake import idempotency, services
 from claims.matching import services as matching
 from claims.sources import archive
+from claims.tips import services as tips
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -68,3 +69,9 @@ def process_article(article_id: int) -> str:
 @shared_task(ignore_result=True)
 def articles_sweep() -> int:
     return articles.articles_sweep()
+
+
+@shared_task(ignore_result=True)
+def tip_contacts_purge() -> int:
+    """Beat job: delete tipsters' contacts past TIP_CONTACT_RETENTION_DAYS."""
+    return tips.tip_contacts_purge()

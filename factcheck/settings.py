@@ -346,6 +346,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    "purge-expired-tip-contacts": {"task": "claims.tasks.tip_contacts_purge", "schedule": 3600.0},
 }
 
 # --- Review desk ---------------------------------------------------------------
@@ -377,6 +378,12 @@ API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck@localhost")
+# --- Readers' tips (claims.tips) ---------------------------------------------------
+# Tips per client address (or messaging sender) and for the whole desk, counted in the cache.
+TIP_RATE_PER_ADDRESS = env.str("TIP_RATE_PER_ADDRESS", default="30/minute")
+TIP_RATE_GLOBAL = env.str("TIP_RATE_GLOBAL", default="600/minute")
+# How long a tipster's e-mail address or messaging id is kept; a beat job deletes older ones.
+TIP_CONTACT_RETENTION_DAYS = env.int("TIP_CONTACT_RETENTION_DAYS", default=90)
 
 # --- Logs and metrics ---------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object per line, with the request id, user or API key, claim and task.

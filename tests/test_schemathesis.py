@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from claims.choices import ClaimStatus
+from claims.choices import ClaimStatus, TipChannel
 from claims.intake.keys import api_key_create
+from claims.tips.services import tip_submit
 from factcheck.wsgi import application
 from tests.factories import CitationFactory
 from tests.reviews.desk import claim_in_state, desk
@@ -98,3 +99,31 @@ def test_desk_read_endpoints_keep_their_contract(case, published_data, editor_ke
         headers={"Authorization": f"Bearer {editor_key}"},
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
+
+
+# Readers' tips (anonymous writes): no server error, no schema violation.
+tips_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
+    method="POST", path_regex=r"^/api/v1/tips/$"
+)
+
+
+@pytest.fixture
+def tips_data(db, settings, _keep_the_test_connection) -> None:
+    settings.TIP_RATE_PER_ADDRESS = settings.TIP_RATE_GLOBAL = "1000000/minute"
+    cache.clear()
+    for n in range(3):
+        tip_submit(
+            {"text": f"Tip {n}: the ferry carried {n} thousand people.", "email": "r@example.org"},
+            channel=TipChannel.WEB,
+        )
+
+
+@tips_schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_tip_endpoint_keeps_its_contract(case, tips_data):
+    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
