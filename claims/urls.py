@@ -28,6 +28,8 @@ urlpatterns = [
     ),
     path("tips/", tip_views.tips_help, name="tips"),
     path("tips/new/", tip_views.tip_new, name="tip-new"),
+    path("inbound/telegram/", tip_views.telegram_webhook, name="inbound-telegram"),
+    path("inbound/whatsapp/", tip_views.whatsapp_webhook, name="inbound-whatsapp"),
 ]
 
 auth_urlpatterns = [

@@ -384,6 +384,11 @@ TIP_RATE_PER_ADDRESS = env.str("TIP_RATE_PER_ADDRESS", default="30/minute")
 TIP_RATE_GLOBAL = env.str("TIP_RATE_GLOBAL", default="600/minute")
 # How long a tipster's e-mail address or messaging id is kept; a beat job deletes older ones.
 TIP_CONTACT_RETENTION_DAYS = env.int("TIP_CONTACT_RETENTION_DAYS", default=90)
+# Telegram bot: /inbound/telegram/ answers 404 while the secret is empty.
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+# WhatsApp Business Cloud API: /inbound/whatsapp/ answers 404 while its token or secret is empty.
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 
 # --- Logs and metrics ---------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object per line, with the request id, user or API key, claim and task.

@@ -1,22 +1,25 @@
-"""Tip pages (public, no account). Views parse, call a service, render."""
+"""Tip pages (public, no account) and the messaging platforms' webhooks. Views parse, call a service, render."""
 
 from __future__ import annotations
 
 import json
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from claims.choices import TipChannel
 from claims.intake.validation import MAX_TEXT, InvalidInput
+from claims.tips import inbound
 from claims.tips.forms import TipForm
 from claims.tips.limits import tip_rate_refused
 from claims.tips.services import reference_new, tip_submit
+from factcheck.input import checks_control_characters_itself
 from factcheck.security import client_ip
 
 
@@ -51,6 +54,8 @@ def tips_help(request: HttpRequest) -> HttpResponse:
         "claims/tips/help.html",
         {
             "bookmarklet": bookmarklet_href(),
+            "telegram": bool(settings.TELEGRAM_WEBHOOK_SECRET),
+            "whatsapp": bool(settings.WHATSAPP_APP_SECRET),
             "retention_days": settings.TIP_CONTACT_RETENTION_DAYS,
         },
     )
@@ -89,3 +94,64 @@ def tip_new(request: HttpRequest) -> HttpResponse:
         "email": bool(form.to_tip()["email"]),
     }
     return render(request, "claims/tips/thanks.html", context)
+
+
+# --- Messaging platforms ------------------------------------------------------------------------
+
+
+def _json_body(request: HttpRequest) -> object:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > inbound.MAX_BODY_BYTES:
+        raise _Refused(413, "The body is too large.")
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise _Refused(400, "The body is not JSON.") from None
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _refusal(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": message}, status=status)
+
+
+@csrf_exempt
+@checks_control_characters_itself  # a message with odd characters is dropped by the tip rules, not refused
+@require_POST
+def telegram_webhook(request: HttpRequest) -> HttpResponse:
+    """Telegram's ``setWebhook`` target: each message update becomes a tip."""
+    try:
+        inbound.telegram_authenticate(request.headers)
+        update = _json_body(request)
+    except inbound.InboundDisabled:
+        raise Http404 from None
+    except (inbound.InboundRefused, _Refused) as exc:
+        return _refusal(exc.status, str(exc))
+    inbound.telegram_update_receive(update)
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+@checks_control_characters_itself
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    """The WhatsApp Cloud API's callback URL: the GET subscription check, and message notifications."""
+    try:
+        if request.method == "GET":
+            challenge = inbound.whatsapp_subscription_verify(request.GET)
+            return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > inbound.MAX_BODY_BYTES:
+            raise _Refused(413, "The body is too large.")
+        inbound.whatsapp_authenticate(request.body, request.headers)  # the raw bytes, before any parsing
+        payload = _json_body(request)
+    except inbound.InboundDisabled:
+        raise Http404 from None
+    except (inbound.InboundRefused, _Refused) as exc:
+        return _refusal(exc.status, str(exc))
+    inbound.whatsapp_payload_receive(payload)
+    return JsonResponse({"ok": True})

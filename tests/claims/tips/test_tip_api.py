@@ -63,7 +63,7 @@ def test_a_body_over_the_limit_is_413(api_client):
     assert not Tip.objects.exists()
 
 
-def test_the_31st_tip_from_one_address_is_429_with_retry_after(api_client, settings):
+def test_the_31st_tip_from_one_address_is_429_with_retry_after(api_client, settings, one_window):
     settings.TIP_RATE_PER_ADDRESS = "30/minute"
     for n in range(30):
         assert send(api_client, text=f"API tip {n}: the dam holds {n} cubic metres.").status_code == 201

@@ -94,7 +94,7 @@ def test_a_filled_honeypot_gets_a_neutral_answer_and_nothing_is_stored(client):
     assert not Tip.objects.exists() and not Claim.objects.exists() and not TipContact.objects.exists()
 
 
-def test_the_31st_tip_from_one_address_within_a_minute_is_refused(client, settings):
+def test_the_31st_tip_from_one_address_within_a_minute_is_refused(client, settings, one_window):
     settings.TIP_RATE_PER_ADDRESS = "30/minute"
     for n in range(30):
         assert post_tip(client, text=f"Tip number {n}: the harbour moved {n} tonnes.").status_code == 200
@@ -109,7 +109,7 @@ def test_the_31st_tip_from_one_address_within_a_minute_is_refused(client, settin
     )
 
 
-def test_the_global_limit_refuses_every_address(client, settings):
+def test_the_global_limit_refuses_every_address(client, settings, one_window):
     settings.TIP_RATE_GLOBAL = "2/minute"
     assert post_tip(client, text="First: the tram line cost 3 million.", address="198.51.100.1").status_code == 200
     assert post_tip(client, text="Second: the tram line cost 4 million.", address="198.51.100.2").status_code == 200
