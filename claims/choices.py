@@ -89,3 +89,10 @@ class ContactKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     TELEGRAM = "telegram", _("Telegram chat")
     WHATSAPP = "whatsapp", _("WhatsApp number")
+
+
+class TipNotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Given up")

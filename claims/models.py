@@ -19,6 +19,7 @@ from claims.choices import (
     MatchKind,
     Priority,
     TipChannel,
+    TipNotificationStatus,
 )
 
 
@@ -408,3 +409,35 @@ class TipContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} contact of tip {self.tip_id}"
+
+
+class TipNotification(models.Model):
+    """Telling one tipster (one address) about one claim's published verdict: the record that makes it once.
+
+    Keyed by a hash of the address, not the address, so that it outlives the contact's retention
+    without keeping it; several tips from one address merged into one claim share it.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="tip_notifications")
+    kind = models.CharField(max_length=16, choices=ContactKind.choices)
+    address_hash = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=TipNotificationStatus.choices, default=TipNotificationStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    verdict_url = models.TextField(blank=True, help_text="The public page the message linked to.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "kind", "address_hash"], name="tip_notification_once")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="tip_notification_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notification {self.status} for claim {self.claim_id}"

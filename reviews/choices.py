@@ -1,6 +1,7 @@
 """Roles, workflow actions and related values of the review desk, in one place."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -23,6 +24,8 @@ class Action(models.TextChoices):
     REJECT_CORRECTION = "reject_correction", "Rejected the proposed correction"
     RETRACT = "retract", "Retracted"
     RELEASE = "release", "Returned to the queue (idle)"
+    MERGE = "merge", _("Merged its tips into another claim")
+    MERGED_IN = "merged_in", _("Received the tips of a merged claim")
 
 
 class VersionKind(models.TextChoices):

@@ -19,6 +19,7 @@ from claims.choices import ClaimStatus, TipChannel
 from claims.intake.keys import api_key_create
 from claims.tips.services import tip_submit
 from factcheck.wsgi import application
+from reviews.people import user_add
 from tests.factories import CitationFactory
 from tests.reviews.desk import claim_in_state, desk
 
@@ -101,14 +102,15 @@ def test_desk_read_endpoints_keep_their_contract(case, published_data, editor_ke
     )
 
 
-# Readers' tips (anonymous writes): no server error, no schema violation.
+# Readers' tips (anonymous writes) and the editors' merge of a tip's claim: no server error, no schema violation.
 tips_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
-    method="POST", path_regex=r"^/api/v1/tips/$"
+    method="POST", path_regex=r"^/api/v1/(tips/|claims/\{id\}/merge/)$"
 )
 
 
 @pytest.fixture
-def tips_data(db, settings, _keep_the_test_connection) -> None:
+def tips_data(db, settings, _keep_the_test_connection) -> str:
+    """Tips' claims to merge, claims to merge into, and an editor's key (the tips endpoint needs none)."""
     settings.TIP_RATE_PER_ADDRESS = settings.TIP_RATE_GLOBAL = "1000000/minute"
     cache.clear()
     for n in range(3):
@@ -116,6 +118,9 @@ def tips_data(db, settings, _keep_the_test_connection) -> None:
             {"text": f"Tip {n}: the ferry carried {n} thousand people.", "email": "r@example.org"},
             channel=TipChannel.WEB,
         )
+    claim_in_state(ClaimStatus.NEW, desk())
+    editor = user_add("schemathesis-merger", "editor", ["en"])
+    return api_key_create(name="schemathesis merge", scopes=["read", "review"], user=editor)[1]
 
 
 @tips_schema.parametrize()
@@ -125,5 +130,8 @@ def tips_data(db, settings, _keep_the_test_connection) -> None:
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_tip_endpoint_keeps_its_contract(case, tips_data):
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+def test_tip_and_merge_endpoints_keep_their_contract(case, tips_data):
+    headers = {"Authorization": f"Bearer {tips_data}"} if "merge" in case.path else {}
+    case.call_and_validate(
+        headers=headers, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
+    )

@@ -3,8 +3,9 @@
 ``tip_submit`` is the one way in for every tip channel (form, API, Telegram, WhatsApp): it validates
 the tip, stores the claim through ``claim_submit`` (channel ``tip``: duplicate detection, source
 fetching and matching as for every claim), then the ``Tip`` and, if the reader left one, the
-``TipContact`` that only staff see. ``already_checked`` finds published verdicts saying the same
-thing for the confirmation page.
+``TipContact`` that only staff see. A tip that repeats an already-published claim schedules the
+tipster's notification at once; ``already_checked`` finds published verdicts saying the same thing
+for the confirmation page.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from claims.choices import Channel, ClaimStatus, MatchKind
 from claims.intake.services import claim_submit
 from claims.matching.services import claims_annotations, find_similar, matches_as_dicts
 from claims.models import Claim, Tip, TipContact
+from claims.tips.notify import tip_notifications_create
 from claims.tips.validation import MAX_LINKS, tip_validate
 
 logger = logging.getLogger(__name__)
@@ -133,6 +135,8 @@ def _store(claim_data: dict, values: dict, *, channel: str, contact, external_id
             created_at=now,
             expires_at=now + timedelta(days=settings.TIP_CONTACT_RETENTION_DAYS),
         )
+        if claim.status == ClaimStatus.PUBLISHED:  # already checked: the tipster hears now
+            tip_notifications_create(claim.pk)
     return tip
 
 
@@ -152,6 +156,20 @@ def already_checked(claim: Claim, text: str, language: str, limit: int = 3) -> l
         return []
     rows = matches_as_dicts([match for match in found if match.kind == MatchKind.DUPLICATE])
     return [row for row in rows if row.get("verdict_url")]
+
+
+def tips_merge(source_claim_id: int, target_claim_id: int) -> int:
+    """Move a claim's tips, and so their contacts, to another claim; return how many moved.
+
+    The review desk calls this from its merge transition, which closes the source claim and
+    records it. Merging into a claim that is already published tells the merged tipsters now.
+    """
+    moved = Tip.objects.filter(claim_id=source_claim_id).update(
+        claim_id=target_claim_id, merged_from_id=source_claim_id, merged_at=timezone.now()
+    )
+    if moved and Claim.objects.filter(pk=target_claim_id, status=ClaimStatus.PUBLISHED).exists():
+        tip_notifications_create(target_claim_id)
+    return moved
 
 
 def tip_contacts_purge(now: datetime | None = None) -> int:
