@@ -520,7 +520,7 @@ class _Desk:
             weeks[row["week"]]["by_channel"][row["channel"]] = row["count"]
             weeks[row["week"]]["total"] += row["count"]
             totals[row["channel"]] += row["count"]
-        channels = [{"channel": str(c), "label": c.label, "count": totals[c]} for c in Channel]
+        channels = [{"channel": str(c), "label": str(c.label), "count": totals[c]} for c in Channel]
         return {"total": sum(totals.values()), "channels": channels, "weeks": list(weeks.values())}
 
     def matches(self) -> dict[str, Any]:

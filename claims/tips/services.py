@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -173,11 +174,16 @@ def tips_merge(source_claim_id: int, target_claim_id: int) -> int:
 
 
 def tip_contacts_purge(now: datetime | None = None) -> int:
-    """Beat job: delete contacts past their retention period (idempotent: run it as often as you like)."""
+    """Beat job: delete contacts past their retention period (idempotent: run it as often as you like).
+
+    A contact expires at the date set when it was stored, or sooner if ``TIP_CONTACT_RETENTION_DAYS``
+    was lowered since: a shorter retention applies to the contacts already kept too.
+    """
     now = now or timezone.now()
+    expired = Q(expires_at__lte=now) | Q(created_at__lte=now - timedelta(days=settings.TIP_CONTACT_RETENTION_DAYS))
     deleted = 0
     while True:
-        ids = list(TipContact.objects.filter(expires_at__lte=now).values_list("id", flat=True)[:PURGE_BATCH])
+        ids = list(TipContact.objects.filter(expired).values_list("id", flat=True)[:PURGE_BATCH])
         if not ids:
             return deleted
         deleted += TipContact.objects.filter(pk__in=ids).delete()[0]

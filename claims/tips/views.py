@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from claims.choices import TipChannel
 from claims.intake.validation import MAX_TEXT, InvalidInput
@@ -121,9 +121,12 @@ def _refusal(status: int, message: str) -> JsonResponse:
 
 @csrf_exempt
 @checks_control_characters_itself  # a message with odd characters is dropped by the tip rules, not refused
-@require_POST
 def telegram_webhook(request: HttpRequest) -> HttpResponse:
     """Telegram's ``setWebhook`` target: each message update becomes a tip."""
+    if not settings.TELEGRAM_WEBHOOK_SECRET:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         inbound.telegram_authenticate(request.headers)
         update = _json_body(request)

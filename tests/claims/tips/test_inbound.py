@@ -48,6 +48,7 @@ def post_telegram(client, body, secret: str | None = TELEGRAM_SECRET):
 def test_telegram_is_404_while_no_secret_is_set(client, settings):
     settings.TELEGRAM_WEBHOOK_SECRET = ""
     assert post_telegram(client, telegram_update()).status_code == 404
+    assert client.get(TELEGRAM).status_code == 404
     assert not Tip.objects.exists()
 
 

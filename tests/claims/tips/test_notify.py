@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from claims.choices import ContactKind, TipChannel, TipNotificationStatus
-from claims.models import TipContact, TipNotification
+from claims.choices import TipChannel, TipNotificationStatus
+from claims.models import Tip, TipContact, TipNotification
 from claims.tips import notify
 from claims.tips.services import tip_contacts_purge, tip_submit
 from reviews import workflow
@@ -178,10 +178,14 @@ def test_retention_deletes_expired_contacts_idempotently(team, settings, django_
     assert tip_contacts_purge() == 0
     assert list(TipContact.objects.values_list("address", flat=True)) == ["new@example.org"]
     assert TipContact.objects.get().expires_at > timezone.now() + timedelta(days=29)
+    # A shorter retention applies to the contacts already kept.
+    TipContact.objects.update(created_at=timezone.now() - timedelta(days=10))
+    settings.TIP_CONTACT_RETENTION_DAYS = 7
+    assert tip_contacts_purge() == 1 and not TipContact.objects.exists()
     # The tip itself stays; a verdict published later has nobody left to tell.
     publish(team, old.claim.pk, django_capture_on_commit_callbacks)
     assert not TipNotification.objects.filter(claim=old.claim).exists()
-    assert new.tip.contact.kind == ContactKind.EMAIL
+    assert set(Tip.objects.values_list("pk", flat=True)) == {old.tip.pk, new.tip.pk}
 
 
 def test_contacts_expiring_after_the_notification_was_queued_are_not_told(team, django_capture_on_commit_callbacks):
