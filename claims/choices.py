@@ -1,6 +1,7 @@
 """Status and option values of the claims app, in one place."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
@@ -21,6 +22,7 @@ class Channel(models.TextChoices):
     IMPORT = "import", pgettext_lazy("channel", "Bulk import")
     ADMIN = "admin", pgettext_lazy("channel", "Admin")
     ARTICLE = "article", pgettext_lazy("channel", "Article")
+    TIP = "tip", pgettext_lazy("channel", "Reader tip")
 
 
 class Priority(models.IntegerChoices):
@@ -80,3 +82,27 @@ class CandidateStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("candidate status", "Open")
     ACCEPTED = "accepted", pgettext_lazy("candidate status", "Accepted")
     DISMISSED = "dismissed", pgettext_lazy("candidate status", "Dismissed")
+
+
+class TipChannel(models.TextChoices):
+    """How a reader's tip reached the desk (every tip's claim has the channel ``tip``)."""
+
+    WEB = "web", _("Tip form")
+    API = "api", _("Tip API")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class ContactKind(models.TextChoices):
+    """How a tipster can be told about the verdict: an e-mail address or a messaging sender id."""
+
+    EMAIL = "email", _("E-mail")
+    TELEGRAM = "telegram", _("Telegram chat")
+    WHATSAPP = "whatsapp", _("WhatsApp number")
+
+
+class TipNotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Given up")

@@ -1,4 +1,4 @@
-"""Claims, the sources they cite, preserved snapshots, and API keys."""
+"""Claims, the sources they cite, preserved snapshots, API keys, and readers' tips."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from claims.choices import (
     CandidateStatus,
     Channel,
     ClaimStatus,
+    ContactKind,
     FetchStatus,
     MatchKind,
     Priority,
+    TipChannel,
+    TipNotificationStatus,
 )
 
 
@@ -363,3 +366,84 @@ class ArticleCandidate(models.Model):
 
     def __str__(self) -> str:
         return self.sentence[:80]
+
+
+class Tip(models.Model):
+    """What one reader sent in (tip form, API, Telegram, WhatsApp), attached to the claim it became.
+
+    Nothing here identifies the reader: how to reach them is a ``TipContact``, which only staff see.
+    """
+
+    reference = models.CharField(max_length=16, unique=True, editable=False, help_text="Shown to the tipster.")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="tips")
+    channel = models.CharField(max_length=16, choices=TipChannel.choices)
+    text = models.TextField(help_text="The tip as sent, as plain text.")
+    url = models.TextField(blank=True, help_text="Where the reader saw it (cited by the claim as a source).")
+    language = models.CharField(max_length=35, default="en")
+    external_id = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="telegram:<update_id> or whatsapp:<message id>: a redelivered message creates nothing.",
+    )
+    merged_from = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="tips_merged_away"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"tip {self.reference}"
+
+
+class TipContact(models.Model):
+    """How to reach the reader behind a tip: staff only, deleted after ``TIP_CONTACT_RETENTION_DAYS``."""
+
+    tip = models.OneToOneField(Tip, on_delete=models.CASCADE, related_name="contact")
+    kind = models.CharField(max_length=16, choices=ContactKind.choices)
+    address = models.CharField(max_length=320, help_text="An e-mail address, a Telegram chat id or a WhatsApp id.")
+    address_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} contact of tip {self.tip_id}"
+
+
+class TipNotification(models.Model):
+    """Telling one tipster (one address) about one claim's published verdict: the record that makes it once.
+
+    Keyed by a hash of the address, not the address, so that it outlives the contact's retention
+    without keeping it; several tips from one address merged into one claim share it.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="tip_notifications")
+    kind = models.CharField(max_length=16, choices=ContactKind.choices)
+    address_hash = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=TipNotificationStatus.choices, default=TipNotificationStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    verdict_url = models.TextField(blank=True, help_text="The public page the message linked to.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["claim", "kind", "address_hash"], name="tip_notification_once")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="tip_notification_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notification {self.status} for claim {self.claim_id}"

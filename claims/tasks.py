@@ -15,6 +15,8 @@ from claims.articles import services as articles
 from claims.intake import idempotency, services
 from claims.matching import services as matching
 from claims.sources import archive
+from claims.tips import notify as tip_notify
+from claims.tips import services as tips
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -68,3 +70,22 @@ def process_article(article_id: int) -> str:
 @shared_task(ignore_result=True)
 def articles_sweep() -> int:
     return articles.articles_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def tip_notification_send(notification_id: int) -> str:
+    """Tell one tipster about the published verdict; a sent notification is never sent again."""
+    outcome = tip_notify.tip_notification_send(notification_id)
+    tip_notify.tip_notification_reschedule(notification_id, outcome)
+    return outcome.outcome
+
+
+@shared_task(ignore_result=True)
+def tip_notifications_sweep() -> int:
+    return tip_notify.tip_notifications_sweep()
+
+
+@shared_task(ignore_result=True)
+def tip_contacts_purge() -> int:
+    """Beat job: delete tipsters' contacts past TIP_CONTACT_RETENTION_DAYS."""
+    return tips.tip_contacts_purge()

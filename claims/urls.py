@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from claims.articles import views as article_views
 from claims.intake import views
+from claims.tips import views as tip_views
 
 app_name = "claims"
 
@@ -25,6 +26,10 @@ urlpatterns = [
         article_views.candidate_dismiss_view,
         name="candidate-dismiss",
     ),
+    path("tips/", tip_views.tips_help, name="tips"),
+    path("tips/new/", tip_views.tip_new, name="tip-new"),
+    path("inbound/telegram/", tip_views.telegram_webhook, name="inbound-telegram"),
+    path("inbound/whatsapp/", tip_views.whatsapp_webhook, name="inbound-whatsapp"),
 ]
 
 auth_urlpatterns = [

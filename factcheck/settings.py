@@ -371,6 +371,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 60.0},
     },
+    "sweep-tip-notifications": {
+        "task": "claims.tasks.tip_notifications_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
+    },
+    "purge-expired-tip-contacts": {"task": "claims.tasks.tip_contacts_purge", "schedule": 3600.0},
 }
 
 # --- Review desk ---------------------------------------------------------------
@@ -402,6 +408,31 @@ API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck@localhost")
+# SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend). A timeout, so that a hung mail
+# server cannot hold a worker thread forever (Django's default is none).
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+
+# --- Readers' tips (claims.tips) ---------------------------------------------------
+# Tips per client address (or messaging sender) and for the whole desk, counted in the cache.
+TIP_RATE_PER_ADDRESS = env.str("TIP_RATE_PER_ADDRESS", default="30/minute")
+TIP_RATE_GLOBAL = env.str("TIP_RATE_GLOBAL", default="600/minute")
+# How long a tipster's e-mail address or messaging id is kept; a beat job deletes older ones.
+TIP_CONTACT_RETENTION_DAYS = env.int("TIP_CONTACT_RETENTION_DAYS", default=90)
+# Telegram bot: /inbound/telegram/ answers 404 while the secret is empty.
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_API_BASE = env.str("TELEGRAM_API_BASE", default="https://api.telegram.org").rstrip("/")
+# WhatsApp Business Cloud API: /inbound/whatsapp/ answers 404 while its token or secret is empty.
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_API_BASE = env.str("WHATSAPP_API_BASE", default="https://graph.facebook.com/v21.0").rstrip("/")
 
 # --- Logs and metrics ---------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object per line, with the request id, user or API key, claim and task.

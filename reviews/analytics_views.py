@@ -31,7 +31,14 @@ from reviews.models import Notification
 from reviews.workflow import EDIT, WORK
 
 STATE_COLOURS = {"new": "#c9a227", "assigned": "#0b5cad", "submitted": "#8250df"}
-CHANNEL_COLOURS = {"api": "#0b5cad", "form": "#1a7f37", "import": "#e07b24", "admin": "#6e7781", "article": "#8250df"}
+CHANNEL_COLOURS = {
+    "api": "#0b5cad",
+    "form": "#1a7f37",
+    "import": "#e07b24",
+    "admin": "#6e7781",
+    "article": "#8250df",
+    "tip": "#bf3989",
+}
 FETCH_COLOURS = {
     "pending": "#c9a227",
     "fetching": "#e6c35c",

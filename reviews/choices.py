@@ -25,6 +25,8 @@ class Action(models.TextChoices):
     REJECT_CORRECTION = "reject_correction", pgettext_lazy("history", "Rejected the proposed correction")
     RETRACT = "retract", pgettext_lazy("history", "Retracted")
     RELEASE = "release", pgettext_lazy("history", "Returned to the queue (idle)")
+    MERGE = "merge", pgettext_lazy("history", "Merged its tips into another claim")
+    MERGED_IN = "merged_in", pgettext_lazy("history", "Received the tips of a merged claim")
 
 
 class VersionKind(models.TextChoices):

@@ -20,6 +20,7 @@ from claims.choices import ClaimStatus, FetchStatus
 from claims.models import Citation, Claim, ClaimMatch, Source
 from claims.selectors import language_filter
 from claims.sources.snapshots import snapshot_response
+from claims.tips.selectors import tips_of_claim
 from reviews import workflow
 from reviews.choices import Action, Role
 from reviews.forms import AssignForm, CommentForm, CorrectionForm, QueueFilterForm, VerdictForm, desk_workers
@@ -168,6 +169,7 @@ SUCCESS = {
     Action.APPROVE_CORRECTION: gettext_lazy("Correction approved and published."),
     Action.REJECT_CORRECTION: gettext_lazy("Proposed correction rejected; the published verdict is unchanged."),
     "reuse": gettext_lazy("The published verdict was reused and submitted for approval."),
+    Action.MERGE: gettext_lazy("The tips were merged into the other claim; this claim is closed."),
 }
 
 
@@ -203,6 +205,7 @@ def _workspace_context(request, claim: Claim, **forms) -> dict:
     events = list(WorkflowEvent.objects.filter(claim=claim).select_related("actor"))
     for event in events:
         event.from_label, event.to_label = _state_label(event.from_state), _state_label(event.to_state)
+    tips = list(tips_of_claim(claim.pk))
     return {
         "claim": claim,
         "verdict": verdict,
@@ -220,6 +223,12 @@ def _workspace_context(request, claim: Claim, **forms) -> dict:
         "can_correct": Action.CORRECT in allowed and verdict is not None and verdict.published_version_id,
         "events": events,
         "matches": claim_matches(claim),
+        "tips": tips,
+        # Tipsters' contacts are shown to staff only, never to a desk user without staff status.
+        "show_contacts": request.user.is_staff,
+        "can_merge": bool(tips)
+        and request.user.has_perm(EDIT)
+        and claim.status in workflow.TRANSITIONS[Action.MERGE].sources,
     }
 
 
@@ -258,6 +267,11 @@ def claim_workspace(request, pk: int):
             if not source_id.isdigit():
                 raise workflow.InvalidReview({"reuse_claim_id": [_("Choose the claim whose verdict to reuse.")]})
             verdict_reuse(request.user, claim.pk, int(source_id))
+        elif action == Action.MERGE:
+            into = request.POST.get("into", "").strip().lstrip("#")
+            if not into.isdigit():
+                raise workflow.InvalidReview({"into": [_("Give the number of the claim to merge into.")]})
+            workflow.claim_merge(request.user, claim.pk, int(into), request.POST.get("comment", ""))
         elif action in COMMENT_ACTIONS:
             form = forms["comment_form"] = CommentForm(request.POST)
             form.is_valid()
@@ -281,6 +295,8 @@ def claim_workspace(request, pk: int):
         claim = _claim_for_workspace(pk)
         return _render(request, "reviews/workspace.html", _workspace_context(request, claim, **forms), status=status)
     messages.success(request, SUCCESS[action])
+    if action == Action.MERGE:
+        return redirect("reviews:claim", pk=int(request.POST["into"].strip().lstrip("#")))
     next_page = request.POST.get("next")
     if next_page == "approvals":
         return redirect("reviews:approvals")

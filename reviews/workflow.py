@@ -8,6 +8,7 @@ current state inside the transaction, writes the new state and an audit row
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from claims.choices import ClaimStatus
 from claims.intake.services import claim_cite
 from claims.models import Claim
+from claims.tips.notify import tip_notifications_create
+from claims.tips.services import tips_merge
 from reviews.choices import Action, NotificationKind, VersionKind
 from reviews.errors import InvalidReview, NotAllowed, WorkflowError
 from reviews.evidence import evidence_validate
@@ -31,6 +34,8 @@ from reviews.models import Assignment, DraftWriter, Rating, Verdict, VerdictVers
 from reviews.notifications import notify
 from reviews.selectors import factcheckers_with_load, queue_new
 from reviews.webhooks import webhook_events_emit
+
+logger = logging.getLogger(__name__)
 
 WORK = "reviews.work_claims"
 EDIT = "reviews.edit_claims"
@@ -61,7 +66,11 @@ TRANSITIONS: dict[str, Transition] = {
     Action.REJECT_CORRECTION: Transition(frozenset({S.PUBLISHED}), None, EDIT, needs_comment=True),
     Action.RETRACT: Transition(frozenset({S.PUBLISHED}), S.RETRACTED, EDIT, needs_comment=True),
     Action.RELEASE: Transition(frozenset({S.ASSIGNED}), S.NEW, SYSTEM),
+    # A claim made from a reader's tip, closed by moving its tips (and their contacts) to another claim.
+    Action.MERGE: Transition(frozenset({S.NEW, S.ASSIGNED}), S.DISMISSED, EDIT),
 }
+# Publication events after which the claim's tipsters are told (once each: claims.tips.notify).
+TIPSTERS_TOLD_ON = frozenset({"verdict.published", "verdict.corrected"})
 
 
 _UNKNOWN = object()
@@ -75,8 +84,10 @@ def allowed_actions(actor: AbstractBaseUser, claim: Claim, *, assignee_id: int |
     actions = []
     correction: VerdictVersion | object | None = _UNKNOWN
     for action, rule in TRANSITIONS.items():
-        if rule.permission == SYSTEM or claim.status not in rule.sources or action == Action.PROPOSE_CORRECTION:
-            continue  # proposing is what ``correct`` does when the rating or summary changes
+        if rule.permission == SYSTEM or claim.status not in rule.sources:
+            continue
+        if action in (Action.PROPOSE_CORRECTION, Action.MERGE):
+            continue  # proposing is what ``correct`` does; merging has its own endpoint and needs a target
         if not actor.has_perm(rule.permission):
             continue
         if action == Action.SUBMIT:
@@ -222,7 +233,18 @@ def _transition(
             # Recorded in the same transaction (an outbox): the deliveries survive a crash
             # right after commit, and the sweep sends whatever was not enqueued.
             webhook_events_emit(webhook_event, claim.verdict.pk)
+        if webhook_event in TIPSTERS_TOLD_ON:
+            _tipsters_tell(claim.pk)
     return claim
+
+
+def _tipsters_tell(claim_id: int) -> None:
+    """Write the tipsters' notifications in the publishing transaction (an outbox), never failing it."""
+    try:
+        with transaction.atomic():
+            tip_notifications_create(claim_id)
+    except Exception:
+        logger.exception("could not record the tip notifications of claim %s", claim_id)
 
 
 # --- Assignment -----------------------------------------------------------------------------
@@ -767,3 +789,51 @@ def verdict_retract(actor: AbstractBaseUser, claim_id: int, note: str) -> Claim:
     return _transition(
         actor, claim_id, Action.RETRACT, note, apply=apply, public=True, webhook_event="verdict.retracted"
     )
+
+
+# --- Tips ------------------------------------------------------------------------------------
+
+
+def claim_merge(actor: AbstractBaseUser, claim_id: int, into_claim_id: int, comment: str = "") -> Claim:
+    """Close a tip's claim by merging it into another: its tips and their contacts move to that claim.
+
+    The merged claim is dismissed, not deleted; both claims' histories record the merge. The
+    tipsters are told when the target is published (at once if it already is).
+    """
+    if actor is None or not actor.has_perm(TRANSITIONS[Action.MERGE].permission):
+        raise NotAllowed("You may not merge claims.")
+    if into_claim_id == claim_id:
+        raise InvalidReview({"into": ["A claim cannot be merged into itself."]})
+    with transaction.atomic():
+        # Both rows locked in id order, so that two merges crossing each other cannot deadlock.
+        locked = {
+            c.pk: c for c in Claim.objects.select_for_update().filter(pk__in=[claim_id, into_claim_id]).order_by("pk")
+        }
+        if claim_id not in locked:
+            raise Claim.DoesNotExist(f"No claim {claim_id}.")
+        target = locked.get(into_claim_id)
+        if target is None:
+            raise InvalidReview({"into": [f"There is no claim {into_claim_id}."]})
+        if target.status in (S.DISMISSED, S.RETRACTED):
+            raise WorkflowError(
+                f"Cannot merge into claim {into_claim_id}: it is {target.get_status_display().lower()}."
+            )
+        note = comment.strip() or f"Merged into claim {into_claim_id}."
+
+        def apply(claim: Claim) -> dict:
+            moved = tips_merge(claim.pk, into_claim_id)
+            if not moved:
+                raise WorkflowError(f"Claim {claim.pk} has no tips to merge; dismiss it instead.")
+            Assignment.objects.active().filter(claim=claim).update(released_at=timezone.now(), release_reason="merged")
+            WorkflowEvent.objects.create(
+                claim=target,
+                actor=actor,
+                action=Action.MERGED_IN,
+                from_state=target.status,
+                to_state=target.status,
+                comment=f"The tips of claim {claim.pk} were merged into this claim.",
+                data={"merged_from": claim.pk, "tips": moved},
+            )
+            return {"merged_into": into_claim_id, "tips": moved}
+
+        return _transition(actor, claim_id, Action.MERGE, note, apply=apply)

@@ -20,9 +20,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from claims.choices import ClaimStatus
+from claims.choices import ClaimStatus, TipChannel
 from claims.intake.keys import api_key_create, api_scopes
+from claims.tips.services import tip_submit
 from factcheck.wsgi import application
+from reviews.people import user_add
 from tests.factories import CitationFactory
 from tests.reviews.desk import claim_in_state, desk
 
@@ -87,8 +89,6 @@ desk_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).includ
 
 @pytest.fixture
 def editor_key(db) -> str:
-    from reviews.people import user_add
-
     editor = user_add("schemathesis-editor", "editor", ["en"])
     return api_key_create(name="schemathesis desk", scopes=["read", "review"], user=editor)[1]
 
@@ -107,7 +107,7 @@ def test_desk_read_endpoints_keep_their_contract(case, published_data, editor_ke
     )
 
 
-# Every write: intake, the workflow, articles, matching, webhooks. An editor's key with every
+# Every write: intake, tips, the workflow, articles, matching, webhooks. An editor's key with every
 # scope, so that requests get past authorization and meet validation and the state machine.
 write_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
     method=["POST", "PUT", "PATCH", "DELETE"]
@@ -115,9 +115,8 @@ write_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).inclu
 
 
 @pytest.fixture
-def all_scopes_editor_key(db) -> str:
-    from reviews.people import user_add
-
+def all_scopes_editor_key(db, settings) -> str:
+    settings.TIP_RATE_PER_ADDRESS = settings.TIP_RATE_GLOBAL = "1000000/minute"
     editor = user_add("schemathesis-writer", "editor", ["en"])
     return api_key_create(name="schemathesis writes", scopes=api_scopes(), user=editor)[1]
 
@@ -131,3 +130,36 @@ def all_scopes_editor_key(db) -> str:
 )
 def test_write_endpoints_keep_their_contract(case, published_data, all_scopes_editor_key):
     case.call_and_validate(headers={"Authorization": f"Bearer {all_scopes_editor_key}"}, checks=CHECKS)
+
+
+# Readers' tips (anonymous writes) and the editors' merge of a tip's claim, with tips to merge.
+tips_schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
+    method="POST", path_regex=r"^/api/v1/(tips/|claims/\{id\}/merge/)$"
+)
+
+
+@pytest.fixture
+def tips_data(db, settings, _keep_the_test_connection) -> str:
+    """Tips' claims to merge, claims to merge into, and an editor's key (the tips endpoint needs none)."""
+    settings.TIP_RATE_PER_ADDRESS = settings.TIP_RATE_GLOBAL = "1000000/minute"
+    cache.clear()
+    for n in range(3):
+        tip_submit(
+            {"text": f"Tip {n}: the ferry carried {n} thousand people.", "email": "r@example.org"},
+            channel=TipChannel.WEB,
+        )
+    claim_in_state(ClaimStatus.NEW, desk())
+    editor = user_add("schemathesis-merger", "editor", ["en"])
+    return api_key_create(name="schemathesis merge", scopes=["read", "review"], user=editor)[1]
+
+
+@tips_schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_tip_and_merge_endpoints_keep_their_contract(case, tips_data):
+    headers = {"Authorization": f"Bearer {tips_data}"} if "merge" in case.path else {}
+    case.call_and_validate(headers=headers, checks=CHECKS)

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from claims.api.articles import ArticleViewSet
 from claims.api.checkworthiness import CheckworthinessView
+from claims.api.tips import TipCreateView
 from claims.api.views import ClaimViewSet, SourceViewSet, WhoAmIView
 
 # Path converters: ids are <int:pk>, so a non-numeric id is a 404 and the schema says integer.
@@ -14,5 +15,6 @@ router.register("articles", ArticleViewSet, basename="article")
 urlpatterns = [
     path("me/", WhoAmIView.as_view(), name="me"),
     path("checkworthiness/", CheckworthinessView.as_view(), name="checkworthiness"),
+    path("tips/", TipCreateView.as_view(), name="tips"),
     *router.urls,
 ]

@@ -102,15 +102,22 @@ def register_match_annotator(annotate: Callable[[list[int]], dict[int, dict]]) -
         _MATCH_ANNOTATORS.append(annotate)
 
 
+def claims_annotations(claim_ids: list[int]) -> dict[int, dict]:
+    """What other apps know of these claims (reviews: ``verdict_id``, ``verdict_url``, ``rating`` when published)."""
+    found: dict[int, dict] = {}
+    for annotate in _MATCH_ANNOTATORS:
+        for claim_id, extra in (annotate(claim_ids) if claim_ids else {}).items():
+            found.setdefault(claim_id, {}).update(extra)
+    return found
+
+
 def matches_as_dicts(matches: Iterable[SimilarClaim]) -> list[dict]:
     """Matches as the API and pages show them, with what other apps add (e.g. ``verdict_id``)."""
     matches = list(matches)
     rows = [match.as_dict() for match in matches]
-    ids = [match.claim_id for match in matches]
-    for annotate in _MATCH_ANNOTATORS:
-        extra = annotate(ids) if ids else {}
-        for row in rows:
-            row.update(extra.get(row["claim_id"], {}))
+    extra = claims_annotations([match.claim_id for match in matches])
+    for row in rows:
+        row.update(extra.get(row["claim_id"], {}))
     return rows
 
 

@@ -64,6 +64,13 @@ class TransitionInput(StrictInput):
     comment = serializers.CharField(allow_blank=True, max_length=5000, required=False, default="")
 
 
+class MergeInput(StrictInput):
+    into = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The claim that receives this claim's tips."
+    )
+    comment = serializers.CharField(allow_blank=True, max_length=5000, required=False, default="")
+
+
 class CorrectInput(StrictInput):
     rating = serializers.CharField(allow_blank=True, max_length=40, required=False)
     summary = serializers.CharField(allow_blank=True, max_length=2000, required=False)

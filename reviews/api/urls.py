@@ -18,6 +18,7 @@ urlpatterns = [
     path("claims/<int:pk>/verdict/", views.VerdictView.as_view(), name="claim-verdict"),
     path("claims/<int:pk>/transition/", views.TransitionView.as_view(), name="claim-transition"),
     path("claims/<int:pk>/correct/", views.CorrectView.as_view(), name="claim-correct"),
+    path("claims/<int:pk>/merge/", views.MergeView.as_view(), name="claim-merge"),
     path("claims/<int:pk>/reuse-verdict/", VerdictReuseView.as_view(), name="claim-reuse-verdict"),
     path("claims/<int:pk>/history/", views.HistoryView.as_view(), name="claim-history"),
 ]

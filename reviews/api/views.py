@@ -29,6 +29,7 @@ from reviews.api.serializers import (
     CorrectResultSerializer,
     EventSerializer,
     LoadSerializer,
+    MergeInput,
     MyClaimSerializer,
     RatingSerializer,
     TransitionInput,
@@ -233,6 +234,26 @@ class TransitionView(DeskView):
         approve_correction or reject_correction for a proposed correction (editors who did not write it)."""
         data = _input(TransitionInput, request)
         claim = TRANSITION_SERVICES[data["action"]](request.user, pk, data["comment"])
+        return Response({"state": claim.status, "claim": _claim_body(request, pk)})
+
+
+class MergeView(DeskView):
+    desk_permission = None  # the service checks the editor's permission
+
+    @extend_schema(
+        request=MergeInput,
+        responses={
+            200: TransitionResultSerializer,
+            403: OpenApiResponse(description="Only editors merge claims."),
+            409: OpenApiResponse(description="The claim has no tips, is past triage, or the target is closed."),
+        },
+    )
+    def post(self, request, pk: int) -> Response:
+        """Merge a tip's claim into another claim (editors): its tips and their private contacts move there,
+        so the tipsters are told when that claim is published; this claim is dismissed, and both histories
+        record the merge."""
+        data = _input(MergeInput, request)
+        claim = workflow.claim_merge(request.user, pk, data["into"], data["comment"])
         return Response({"state": claim.status, "claim": _claim_body(request, pk)})
 
 

@@ -1,0 +1,1 @@
+"""Readers' tips: the public form and API, Telegram and WhatsApp, and telling tipsters about the verdict."""
