@@ -33,12 +33,17 @@ run: setup
 	rm -rf var/metrics  # the metrics files of the processes of the last run
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --no-colour -f Procfile
 
-## Debian's Chromium for the browser test (Playwright drives it; it never downloads a browser).
+## Debian packages the tests use: Chromium (the browser tests; Playwright never downloads a browser),
+## GNU gettext (the catalogue tests) and the PostgreSQL client (the backup round trip). Installed when
+## missing and run as root with apt; otherwise a warning names what to install.
+SYSTEM_PACKAGES := chromium:chromium msgfmt:gettext xgettext:gettext pg_dump:postgresql-client
 browser:
-	@command -v chromium >/dev/null || { \
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+		command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-		else echo "WARNING: chromium missing: install Debian's chromium package for the browser test"; fi; }
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else echo "WARNING: missing Debian packages for the tests:$$missing"; fi; fi
 
 ## Lint, import rules, migrations check, then every test (integration tests need PostgreSQL and Redis).
 test: install-dev browser
