@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from claims.api.errors import ErrorSerializer
 from claims.api.parsers import LimitedJSONParser
 from claims.choices import TipChannel
 from claims.tips.limits import tip_rate_refused
@@ -43,17 +44,6 @@ class TipReceiptSerializer(serializers.Serializer):
     )
 
 
-TIP_ERROR = inline_serializer(
-    "TipError",
-    {
-        "error": inline_serializer(
-            "TipErrorBody",
-            {"code": serializers.CharField(), "message": serializers.CharField(), "fields": serializers.DictField()},
-        )
-    },
-)
-
-
 class TipCreateView(APIView):
     """Anyone may send a tip: no key, no session (so no CSRF either), limited per address."""
 
@@ -68,10 +58,10 @@ class TipCreateView(APIView):
         request=TipInput,
         responses={
             201: TipReceiptSerializer,
-            400: OpenApiResponse(TIP_ERROR, description="Bad input, naming the field; nothing is stored."),
-            413: OpenApiResponse(TIP_ERROR, description="The body is larger than 128 KiB."),
+            400: OpenApiResponse(ErrorSerializer, description="Bad input, naming the field; nothing is stored."),
+            413: OpenApiResponse(ErrorSerializer, description="The body is larger than 128 KiB."),
             429: OpenApiResponse(
-                TIP_ERROR, description="Too many tips from this address, or overall; see Retry-After."
+                ErrorSerializer, description="Too many tips from this address, or overall; see Retry-After."
             ),
         },
         auth=[],
