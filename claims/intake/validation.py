@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import langcodes
 from django.conf import settings
 from django.utils.encoding import iri_to_uri
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from claims.choices import Priority
@@ -81,14 +82,23 @@ def validate_http_url(value: str) -> str:
 class StrictInput(serializers.Serializer):
     """Refuse unknown fields: a misspelt field must not be silently ignored."""
 
+    # Unknown fields are named beside the other errors; the bulk import passes ``ignore_unknown``.
+
     refuses_unknown_fields = True  # documented as additionalProperties: false
 
     def to_internal_value(self, data: Any) -> dict:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+        unknown = {}
+        if isinstance(data, dict) and not self.context.get("ignore_unknown"):
+            unknown = {str(key): [gettext_lazy("Unknown field.")] for key in data if key not in self.fields}
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return values
 
 
 class TextField(serializers.CharField):
@@ -163,10 +173,8 @@ def validate_language(value: str) -> str:
     return langcodes.standardize_tag(value)
 
 
-class ClaimInput(serializers.Serializer):
+class ClaimInput(StrictInput):
     """What a submitter may send for one claim."""
-
-    refuses_unknown_fields = True  # unless the bulk import asks to ignore them; see to_internal_value
 
     text = TextField(trim_whitespace=False, allow_blank=True)
     claimant = TextField(max_length=255, required=False, allow_blank=True, default="")
@@ -228,17 +236,3 @@ class ClaimInput(serializers.Serializer):
                 continue
             unique[canonical] = {**item, "canonical_url": canonical}
         return list(unique.values())
-
-    def to_internal_value(self, data):
-        unknown = {}
-        if isinstance(data, dict) and not self.context.get("ignore_unknown"):
-            unknown = {str(key): ["Unknown field."] for key in data if key not in self.fields}
-        try:
-            values = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if unknown and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return values

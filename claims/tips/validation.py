@@ -20,6 +20,7 @@ from rest_framework import serializers
 from claims.intake.validation import (
     MAX_TEXT,
     InvalidInput,
+    StrictInput,
     TextField,
     error_messages,
     validate_http_url,
@@ -72,7 +73,7 @@ def usable_links(urls: list[str]) -> list[str]:
     return kept
 
 
-class TipInput(serializers.Serializer):
+class TipInput(StrictInput):
     """What a reader may send: what was said or shown, where it was seen, how to reach them, its language."""
 
     text = TextField(
@@ -121,20 +122,6 @@ class TipInput(serializers.Serializer):
 
     def validate_language(self, value: str) -> str:
         return validate_language(value)
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        unknown = {}
-        if isinstance(data, dict):
-            unknown = {str(key): [_("Unknown field.")] for key in data if key not in self.fields}
-        try:
-            values = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if unknown and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return values
 
 
 def tip_validate(data: Any) -> dict[str, Any]:
