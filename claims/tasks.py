@@ -43,6 +43,11 @@ def idempotency_records_purge() -> int:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def index_claims(claim_ids: list[int]) -> int:
+    return matching.claims_index(claim_ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def match_claims(claim_ids: list[int]) -> int:
     return matching.claims_match(claim_ids)
 
