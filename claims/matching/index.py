@@ -249,22 +249,21 @@ class ClaimIndex:
         rows = ClaimEmbedding.objects.all()
         if since is not None:
             rows = rows.filter(updated_at__gt=since) if strictly_after else rows.filter(updated_at__gte=since)
-        # Stamps first: rows read again by the overlap and unchanged cost no vector transfer.
+        # Stamps first: rows read again by the overlap and unchanged cost no vector transfer. A row of
+        # another model (being replaced) leaves the index until it is embedded again.
         fresh = []
-        for claim_id, updated_at in (
-            rows.filter(model=self.model).values_list("claim_id", "updated_at").iterator(chunk_size=READ_BATCH)
+        for claim_id, updated_at, model in rows.values_list("claim_id", "updated_at", "model").iterator(
+            chunk_size=READ_BATCH
         ):
+            if model != self.model:
+                self._remove(claim_id)
+                continue
             position = self._position.get(claim_id)
             if position is None or self._stamps[position] != _stamp(updated_at):
                 fresh.append(claim_id)
         changed = 0
         for start in range(0, len(fresh), READ_BATCH):
             changed += self._read_rows(ClaimEmbedding.objects.filter(claim_id__in=fresh[start : start + READ_BATCH]))
-        # A row of another model (being replaced) leaves the index until it is embedded again.
-        for claim_id in (
-            rows.exclude(model=self.model).values_list("claim_id", flat=True).iterator(chunk_size=READ_BATCH)
-        ):
-            self._remove(claim_id)
         return changed
 
     def _read_rows(self, rows) -> int:
