@@ -7,11 +7,13 @@ figures, the opposite polarity or the opposite direction is never a *duplicate*.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+FEATURES_CACHED = 4_096  # texts, about 2 KiB each
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)(?:\s*(%|per\s?cent|percent|pct))?"
@@ -114,7 +116,10 @@ def _word_numbers(words: list[str]) -> list[Decimal]:
 
 def numbers(text: str) -> frozenset[Decimal]:
     """Every figure in a text, written any way: "5,000,000", "5 million", "five million" are one number."""
-    folded = fold(text)
+    return _numbers_of_folded(fold(text))
+
+
+def _numbers_of_folded(folded: str) -> frozenset[Decimal]:
     found: set[Decimal] = set()
     for match in _NUMBER.finditer(folded):
         value = _decimal(match.group(1))
@@ -162,14 +167,17 @@ class ClaimFeatures:
         return len(self.words) + len(self.numbers)
 
 
+@functools.lru_cache(maxsize=FEATURES_CACHED)
 def features(text: str) -> ClaimFeatures:
-    tokens = _WORD.findall(fold(text))
+    """What matching compares beyond meaning; cached, as the same stored claims are candidates again and again."""
+    folded = fold(text)
+    tokens = _WORD.findall(folded)
     negations = sum(token in NEGATIONS or token.endswith("n't") for token in tokens)
     up = any(token in _UP for token in tokens)
     down = any(token in _DOWN for token in tokens)
     return ClaimFeatures(
         words=frozenset(t for t in tokens if t not in STOP_WORDS and not t.isdigit()),
-        numbers=numbers(text),
+        numbers=_numbers_of_folded(folded),
         names=names(text),
         negated=negations % 2 == 1,
         direction=(1 if up else 0) - (1 if down else 0),

@@ -16,6 +16,7 @@ claims embedded by an older model.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 import threading
@@ -54,6 +55,7 @@ COSINE_WEIGHT = 0.85  # the rest goes to shared words and figures
 CONTRADICTION_PENALTY = 0.1
 MATCHES_KEPT = 10  # links stored per claim
 MATCH_TASK = "claims.tasks.match_claims"
+INDEX_TASK = "claims.tasks.index_claims"
 TASK_BATCH = 200
 SWEEP_BATCH = 2_000
 SWEEP_GRACE_SECONDS = 60
@@ -143,6 +145,11 @@ def rescaled_cosine(cosine: float | np.ndarray) -> float | np.ndarray:
     return np.clip((cosine - floor) / (1.0 - floor), 0.0, 1.0)
 
 
+def score_bound(cosine: np.ndarray) -> np.ndarray:
+    """The most a pair with this cosine can score, whatever words they share (overlap is at most 1)."""
+    return np.minimum(1.0, COSINE_WEIGHT * rescaled_cosine(cosine) + (1 - COSINE_WEIGHT))
+
+
 def pair_score(a_vector: np.ndarray, a: ClaimFeatures, b_vector: np.ndarray, b: ClaimFeatures) -> tuple[float, list]:
     """Score in 0–1 for two texts, and what contradicts them."""
     return _score(float(np.dot(a_vector, b_vector)), a, b)
@@ -209,7 +216,7 @@ def _find_similar(
     vector: np.ndarray | None = None,
 ) -> list[SimilarClaim]:
     text = _CONTROL.sub(" ", clean_claim_text(text or "")[:MAX_QUERY_CHARS]).strip()
-    if not text:
+    if not text or limit <= 0:
         return []
     if min_score is None:
         min_score = settings.MATCH_SIMILAR_THRESHOLD
@@ -232,22 +239,33 @@ def _find_similar(
     ids = list(rows)
     stored = _vectors_of(rows.values())
     cosines = vectors @ np.vstack([stored[claim_id] for claim_id in ids]).T  # texts × candidates
+    nearest = np.argmax(cosines, axis=0)  # per candidate, the compared text nearest in meaning
+    bounds = score_bound(cosines[nearest, np.arange(len(ids))])
     query_features = [features(part) for part in prepared.all]
-    found = []
-    for column, claim_id in enumerate(ids):
+    found: list[SimilarClaim] = []
+    best_scores: list[float] = []  # min-heap of the ``limit`` best scores so far
+    # Best bound first; stop when no candidate left can reach ``min_score`` or displace the ``limit``-th best.
+    for column in np.argsort(-bounds, kind="stable"):
+        bound = float(bounds[column]) + 0.0005  # scores are rounded to 3 decimals
+        if bound < min_score or (len(best_scores) >= limit and bound < best_scores[0]):
+            break
+        claim_id = ids[column]
         row = rows[claim_id]
         candidate_features = features(row["text"])
         # The whole text, and the sentence nearest in meaning: the better of the two counts.
-        best = int(np.argmax(cosines[:, column]))
-        tried = {0, best}
+        best = int(nearest[column])
         score, conflicts = max(
-            (_score(float(cosines[i, column]), query_features[i], candidate_features) for i in tried),
+            (_score(float(cosines[i, column]), query_features[i], candidate_features) for i in {0, best}),
             key=lambda scored: scored[0],
         )
         if score < min_score:
             continue
         kind = match_kind(score, query_features[best], candidate_features, conflicts)
         found.append(SimilarClaim(claim_id, row["text"], score, kind, row["status"], row["language"], tuple(conflicts)))
+        if len(best_scores) < limit:
+            heapq.heappush(best_scores, score)
+        elif score > best_scores[0]:
+            heapq.heapreplace(best_scores, score)
     found.sort(key=lambda match: (-match.score, -match.claim_id))
     return found[:limit]
 
@@ -496,9 +514,15 @@ def claims_match(claim_ids: Iterable[int]) -> int:
 
 
 def claims_match_enqueue(claim_ids: Iterable[int]) -> int:
-    """Hand claims to the matcher in batches. A broker outage is not an error: the sweep catches up."""
+    """Hand claims to the matcher in batches. A broker outage is not an error: the sweep catches up.
+
+    More than one batch (a bulk import, a sweep) is embedded batch by batch before any of it is matched:
+    embedding is fast and makes the whole import findable, while matching every claim takes longer.
+    """
     ids = list(claim_ids)
     batches = [ids[start : start + TASK_BATCH] for start in range(0, len(ids), TASK_BATCH)]
+    if len(batches) > 1:  # best effort: each match task embeds its own batch anyway
+        tasks_send(INDEX_TASK, [(batch,) for batch in batches], what="claim batch(es) to embed")
     sent = tasks_send(MATCH_TASK, [(batch,) for batch in batches], what="claim batch(es)")
     return sum(len(batch) for batch in batches[:sent])
 

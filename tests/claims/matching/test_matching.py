@@ -14,7 +14,7 @@ from claims.intake.services import claim_submit, claims_import
 from claims.matching import services as matching
 from claims.matching.comparison import contradictions, features, numbers
 from claims.models import Claim, ClaimEmbedding, ClaimMatch
-from claims.tasks import match_claims
+from claims.tasks import index_claims, match_claims
 from tests.claims.broker import drain
 from tests.factories import ClaimFactory, StaffFactory
 
@@ -168,6 +168,18 @@ def test_scores_are_deterministic(desk):
     assert matching.find_similar(text, min_score=0) == matching.find_similar(text, min_score=0)
 
 
+@pytest.mark.parametrize("text", [EARLIER[0], "BREAKING: London crime up 12 percent!! #police", "Nuclear plants"])
+def test_a_short_list_is_the_head_of_the_long_one(desk, text):
+    """Candidates that cannot reach the ``limit``-th score are skipped unscored: nothing that belongs is lost."""
+    everything = matching.find_similar(text, limit=100, min_score=0)
+    assert len(everything) == len(desk)  # min_score 0: every claim is scored
+    for limit in (1, 2, 3, 5):
+        assert matching.find_similar(text, limit=limit, min_score=0) == everything[:limit]
+    above = [match for match in everything if match.score >= 0.3]
+    assert matching.find_similar(text, limit=100, min_score=0.3) == above
+    assert matching.find_similar(text, limit=0) == []
+
+
 @pytest.mark.parametrize(
     "text", ["", "   ", "\x00\xff\x01", "?!…", "x" * 5_000_000, "C:\\budget\\x it's \\' & | ! ( ) :* <-> \"q\""]
 )
@@ -266,6 +278,28 @@ def test_nothing_is_queued_before_commit(desk, django_capture_on_commit_callback
         claim_submit({"text": "A brand new claim about the harbour budget of 2024."}, channel=Channel.API)
     unsent = drain(run_followups=False)
     assert callbacks and unsent.followups == [] and unsent.others == []
+
+
+def test_a_bulk_is_embedded_before_any_of_it_is_matched(desk, monkeypatch):
+    """A large import becomes findable as soon as it is embedded, not only once every claim is matched."""
+    bulk = [ClaimFactory(text=f"The harbour of town {n} spent {n} million on dredging.") for n in range(5)]
+    drain(run_followups=False)
+    ids = [claim.pk for claim in bulk]
+    monkeypatch.setattr(matching, "TASK_BATCH", 2)
+    assert matching.claims_match_enqueue(ids) == len(ids)
+    messages = [m for m in drain(run_followups=False).others if m.task.startswith("claims.tasks.")]
+    assert [m.task for m in messages] == [matching.INDEX_TASK] * 3 + [MATCH_TASK] * 3
+    assert [m.args[0] for m in messages[:3]] == [m.args[0] for m in messages[3:]] == [ids[:2], ids[2:4], ids[4:]]
+    index_claims(*messages[0].args)  # as the matcher runs it: findable before any match task ran
+    assert best(bulk[1].text).claim_id == bulk[1].pk
+    assert not ClaimMatch.objects.filter(claim_id__in=ids).exists()
+
+
+def test_one_batch_goes_straight_to_matching(desk):
+    claim = ClaimFactory(text="The harbour budget tripled in 2025.")
+    drain(run_followups=False)
+    matching.claims_match_enqueue([claim.pk])
+    assert [m.task for m in drain(run_followups=False).others] == [MATCH_TASK]
 
 
 def test_sweep_queues_claims_whose_message_was_lost(desk, settings):
