@@ -342,7 +342,8 @@ MATCH_INDEX_EXPANSION = env.int("MATCH_INDEX_EXPANSION", default=2048)
 # processes share the cores (e.g. gunicorn workers answering /claims/similar/).
 MATCH_EMBED_THREADS = env.int("MATCH_EMBED_THREADS", default=0)
 # At most this many claims (estimated from PostgreSQL's word statistics) are looked up per query before ranking.
-MATCH_CANDIDATE_ROWS = env.int("MATCH_CANDIDATE_ROWS", default=2000)
+# The dense search already covers every claim; at 1,000,000 claims 2,000 cost 37 ms per query, 500 cost 19 ms.
+MATCH_CANDIDATE_ROWS = env.int("MATCH_CANDIDATE_ROWS", default=500)
 
 # The fetch entries expire with their period: after an outage workers run one sweep, not a backlog of them.
 CELERY_BEAT_SCHEDULE = {
