@@ -104,7 +104,8 @@ def test_worker_killed_mid_fetch_is_recovered_by_the_sweep(
     first.wait_for_log("ready.")
 
     source_id = submit_citing(intake_client, pages.url("/slow"))
-    wait_until(lambda: status_of(source_id) == FetchStatus.FETCHING and len(pages.requests) == 1, timeout=20)
+    # The precondition, not a measure: under a full suite the worker may take a while to pick the fetch up.
+    wait_until(lambda: status_of(source_id) == FetchStatus.FETCHING and len(pages.requests) == 1, timeout=60)
     first.kill()
     killed = time.monotonic()
     release.set()  # the page answers at once from now on; only the pipeline decides when it is fetched again
