@@ -116,10 +116,12 @@ def _word_numbers(words: list[str]) -> list[Decimal]:
 
 def numbers(text: str) -> frozenset[Decimal]:
     """Every figure in a text, written any way: "5,000,000", "5 million", "five million" are one number."""
-    return _numbers_of_folded(fold(text))
+    folded = fold(text)
+    return _numbers_in(folded, _WORD.findall(folded))
 
 
-def _numbers_of_folded(folded: str) -> frozenset[Decimal]:
+def _numbers_in(folded: str, words: list[str]) -> frozenset[Decimal]:
+    """The figures of a folded text, given its words (``_WORD`` over it)."""
     found: set[Decimal] = set()
     for match in _NUMBER.finditer(folded):
         value = _decimal(match.group(1))
@@ -129,7 +131,7 @@ def _numbers_of_folded(folded: str) -> frozenset[Decimal]:
         if scale:
             value *= _SCALES[scale.lower()]
         found.add(value.normalize())
-    found.update(value.normalize() for value in _word_numbers(_WORD.findall(folded)))
+    found.update(value.normalize() for value in _word_numbers(words))
     return frozenset(found)
 
 
@@ -177,7 +179,7 @@ def features(text: str) -> ClaimFeatures:
     down = any(token in _DOWN for token in tokens)
     return ClaimFeatures(
         words=frozenset(t for t in tokens if t not in STOP_WORDS and not t.isdigit()),
-        numbers=_numbers_of_folded(folded),
+        numbers=_numbers_in(folded, tokens),
         names=names(text),
         negated=negations % 2 == 1,
         direction=(1 if up else 0) - (1 if down else 0),
