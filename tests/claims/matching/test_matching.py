@@ -287,7 +287,7 @@ def test_a_bulk_is_embedded_before_any_of_it_is_matched(desk, monkeypatch):
     ids = [claim.pk for claim in bulk]
     monkeypatch.setattr(matching, "TASK_BATCH", 2)
     assert matching.claims_match_enqueue(ids) == len(ids)
-    messages = [m for m in drain(run_followups=False).others if m.task.startswith("claims.tasks.")]
+    messages = drain(run_followups=False).others
     assert [m.task for m in messages] == [matching.INDEX_TASK] * 3 + [MATCH_TASK] * 3
     assert [m.args[0] for m in messages[:3]] == [m.args[0] for m in messages[3:]] == [ids[:2], ids[2:4], ids[4:]]
     index_claims(*messages[0].args)  # as the matcher runs it: findable before any match task ran
