@@ -1,8 +1,8 @@
 """Claim matching: has this been checked already, in other words or in another language?
 
 A text is first cleaned of what posts carry (``posts.prepare``: links, handles, hashtags,
-emoji, "RT", speaker tags) and, when long, split into its sentences. Candidates are the
-claims nearest in meaning over *every* stored vector (``index.ClaimIndex``, one per
+emoji, "RT", speaker tags) and, when long and not near any claim as a whole, split into its
+sentences. Candidates are the claims nearest in meaning over *every* stored vector (``index.ClaimIndex``, one per
 process, built from ``ClaimEmbedding`` rows), and on PostgreSQL also the claims sharing the
 rarest words (the generated ``match_vector`` column and its GIN index) — added to the dense
 ones, never in their place. Each candidate is scored with the multilingual-e5-small cosine
@@ -33,7 +33,7 @@ from django.utils import timezone
 from claims.choices import ClaimStatus, MatchKind
 from claims.matching import embeddings
 from claims.matching.comparison import ClaimFeatures, contradictions, features, word_overlap
-from claims.matching.index import claim_index
+from claims.matching.index import Hit, claim_index
 from claims.matching.posts import PreparedText, prepare
 from claims.models import Claim, ClaimEmbedding, ClaimMatch
 from claims.normalize import clean_claim_text
@@ -61,6 +61,9 @@ SWEEP_BATCH = 2_000
 SWEEP_GRACE_SECONDS = 60
 DENSE_MIN_PER_TEXT = 20  # nearest claims kept per compared text (the whole and each sentence)
 DENSE_FILTER_MARGIN = 20
+# A long text whose whole is this near a claim is not also compared sentence by sentence: chosen on the dev
+# split of bench/data/retrieval (the lowest value at which no language lost more than 0.01 MAP@5).
+SEGMENTS_BELOW_COSINE = 0.89
 
 
 @dataclass(frozen=True)
@@ -163,11 +166,11 @@ def _score(cosine: float, a: ClaimFeatures, b: ClaimFeatures) -> tuple[float, li
     return round(min(1.0, max(0.0, score)), 3), conflicts
 
 
-def query_vectors(prepared: PreparedText, vector: np.ndarray | None = None) -> np.ndarray:
+def query_vectors(prepared: PreparedText, vector: np.ndarray | None = None, *, whole_only: bool = False) -> np.ndarray:
     """One vector per text ``prepared`` compares (the whole first); ``vector`` is the whole's, when known."""
     if vector is None:
-        return embeddings.embed(list(prepared.all))
-    if not prepared.segments:
+        return embeddings.embed([prepared.text] if whole_only else list(prepared.all))
+    if not prepared.segments or whole_only:
         return np.asarray(vector, dtype=np.float32)[None, :]
     return np.vstack([vector, embeddings.embed(list(prepared.segments))])
 
@@ -185,8 +188,8 @@ def find_similar(
 ) -> list[SimilarClaim]:
     """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones).
 
-    The text is cleaned of what posts carry (links, handles, emoji…) and, when long, compared
-    sentence by sentence too; each claim keeps its best-scoring sentence. Candidates are the
+    The text is cleaned of what posts carry (links, handles, emoji…) and, when long and no claim is
+    near it as a whole, compared sentence by sentence too; each claim keeps its best-scoring sentence. Candidates are the
     nearest claims by meaning over *every* stored vector, plus on PostgreSQL the claims sharing
     the rarest words, so a restatement in other words (or another language) is never lost for
     want of a shared word. ``vector`` is the cleaned text's embedding when the caller has it.
@@ -222,7 +225,12 @@ def _find_similar(
         min_score = settings.MATCH_SIMILAR_THRESHOLD
     prepared = prepare(text, language)
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
-    vectors = query_vectors(prepared, vector)
+    vectors = query_vectors(prepared, vector, whole_only=True)
+    if prepared.segments:
+        # Sentences are embedded (half the time of a long post) only when the whole finds no claim near it.
+        nearest_hit = _dense_hits(vectors, filters, 1)[0]
+        if not nearest_hit or nearest_hit[0].score < SEGMENTS_BELOW_COSINE:
+            vectors = query_vectors(prepared, vectors[0])
     candidate_ids = _candidates_dense(vectors, filters)
     if connection.vendor == "postgresql":
         candidate_ids |= set(_candidates_fulltext(prepared.text, language, filters))
@@ -272,23 +280,26 @@ def _find_similar(
 
 def _candidates_dense(vectors: np.ndarray, filters: _Filters) -> set[int]:
     """The claims nearest in meaning to any of ``vectors``, searched over every stored vector."""
-    index = claim_index()
     per_text = max(DENSE_MIN_PER_TEXT, settings.MATCH_CANDIDATES // len(vectors))
+    return {hit.claim_id for row in _dense_hits(vectors, filters, per_text) for hit in row}
+
+
+def _dense_hits(vectors: np.ndarray, filters: _Filters, k: int) -> list[list[Hit]]:
+    """Per vector, its ``k`` nearest claims that ``filters`` allow, nearest first."""
+    index = claim_index()
     if filters.published_only:
         published = list(Claim.objects.filter(filters.q()).values_list("id", flat=True))
-        return {hit.claim_id for vector in vectors for hit in index.search_among(vector, published, per_text)}
+        return [index.search_among(vector, published, k) for vector in vectors]
     # Ask for more than needed: the few claims the filters leave out must not shorten the list.
-    hits = index.search(vectors, per_text + DENSE_FILTER_MARGIN)
-    keep = set()
-    for row in hits:
-        kept = [
-            hit.claim_id
+    return [
+        [
+            hit
             for hit in row
             if hit.claim_id != filters.exclude_claim_id
             and (filters.before_claim_id is None or hit.claim_id < filters.before_claim_id)
-        ]
-        keep.update(kept[:per_text])
-    return keep
+        ][:k]
+        for row in index.search(vectors, k + DENSE_FILTER_MARGIN)
+    ]
 
 
 @dataclass

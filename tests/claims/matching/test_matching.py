@@ -421,3 +421,50 @@ def test_a_noisy_post_is_at_least_similar_to_the_claim_it_restates(desk):
 )
 def test_a_same_topic_different_claim_is_never_a_duplicate(desk, text):
     assert all(match.kind != MatchKind.DUPLICATE for match in matching.find_similar(text, min_score=0))
+
+
+@pytest.fixture
+def embedded_texts(monkeypatch) -> list[list[str]]:
+    """Every batch of texts the real model embeds during the test (a spy: the model still runs)."""
+    from claims.matching import embeddings
+
+    batches: list[list[str]] = []
+    real_embed = embeddings.embed
+
+    def spy(texts):
+        batches.append(list(texts))
+        return real_embed(texts)
+
+    monkeypatch.setattr(embeddings, "embed", spy)
+    return batches
+
+
+NEAR_LONG_POST = (
+    "Unemployment fell to 3.5% in 2023, which is the lowest rate in fifty years. "
+    "The jobless rate has not been this low in five decades, the figures say."
+)
+BURIED_CLAIM_POST = (
+    "Had the best coffee this morning at the new place downtown. "
+    "My cousin says the football season starts again next month. "
+    "Germany closed its last three nuclear power plants in April 2023. "
+    "Anyway, the weather here has been lovely all week long."
+)
+
+
+def test_a_long_post_near_a_claim_as_a_whole_is_not_split_into_sentences(desk, embedded_texts):
+    assert matching.prepare(NEAR_LONG_POST).segments  # long enough to be split
+    assert best(NEAR_LONG_POST).claim_id == desk[0].pk
+    assert sum(len(batch) for batch in embedded_texts) == 1  # the whole only
+
+
+def test_a_claim_buried_in_a_long_post_is_found_by_its_sentence(desk, embedded_texts):
+    prepared = matching.prepare(BURIED_CLAIM_POST)
+    assert best(BURIED_CLAIM_POST).claim_id == desk[4].pk
+    assert [text for batch in embedded_texts for text in batch] == list(prepared.all)
+
+
+def test_the_claim_a_filter_leaves_out_does_not_stop_the_sentences(desk, embedded_texts):
+    """Matching a claim against earlier ones: its own vector (or an excluded claim) is never "near enough"."""
+    prepared = matching.prepare(NEAR_LONG_POST)
+    matching.find_similar(NEAR_LONG_POST, min_score=0, exclude_claim_id=desk[0].pk)
+    assert [text for batch in embedded_texts for text in batch] == list(prepared.all)
