@@ -2,12 +2,13 @@
 
 A text is first cleaned of what posts carry (``posts.prepare``: links, handles, hashtags,
 emoji, "RT", speaker tags) and, when long and not near any claim as a whole, split into its
-sentences. Candidates are the claims nearest in meaning over *every* stored vector (``index.ClaimIndex``, one per
-process, built from ``ClaimEmbedding`` rows), and on PostgreSQL also the claims sharing the
-rarest words (the generated ``match_vector`` column and its GIN index) — added to the dense
-ones, never in their place. Each candidate is scored with the multilingual-e5-small cosine
-blended with shared words and figures, keeping the best of the whole text and its nearest
-sentence; a pair whose figures, polarity or direction of change disagree is never a duplicate.
+sentences. Candidates are the claims nearest in meaning over *every* stored vector
+(``index.ClaimIndex``, one per process, built from ``ClaimEmbedding`` rows), and on
+PostgreSQL also the claims sharing the rarest words (the generated ``match_vector`` column
+and its GIN index) — added to the dense ones, never in their place. Each candidate is scored
+with the multilingual-e5-small cosine blended with shared words and figures, keeping the best
+of the whole text and its nearest sentence; a pair whose figures, polarity or direction of
+change disagree is never a duplicate.
 
 New claims are indexed and matched by a worker after their transaction commits, whatever the
 channel; a periodic sweep catches claims whose message was lost, claims whose text changed and
@@ -166,15 +167,6 @@ def _score(cosine: float, a: ClaimFeatures, b: ClaimFeatures) -> tuple[float, li
     return round(min(1.0, max(0.0, score)), 3), conflicts
 
 
-def query_vectors(prepared: PreparedText, vector: np.ndarray | None = None, *, whole_only: bool = False) -> np.ndarray:
-    """One vector per text ``prepared`` compares (the whole first); ``vector`` is the whole's, when known."""
-    if vector is None:
-        return embeddings.embed([prepared.text] if whole_only else list(prepared.all))
-    if not prepared.segments or whole_only:
-        return np.asarray(vector, dtype=np.float32)[None, :]
-    return np.vstack([vector, embeddings.embed(list(prepared.segments))])
-
-
 def find_similar(
     text: str,
     *,
@@ -189,8 +181,8 @@ def find_similar(
     """Earlier claims saying what ``text`` says, best first (by default only similar or duplicate ones).
 
     The text is cleaned of what posts carry (links, handles, emoji…) and, when long and no claim is
-    near it as a whole, compared sentence by sentence too; each claim keeps its best-scoring sentence. Candidates are the
-    nearest claims by meaning over *every* stored vector, plus on PostgreSQL the claims sharing
+    near it as a whole, compared sentence by sentence too; each claim keeps its best-scoring
+    sentence. Candidates are the nearest claims by meaning over *every* stored vector, plus on PostgreSQL the claims sharing
     the rarest words, so a restatement in other words (or another language) is never lost for
     want of a shared word. ``vector`` is the cleaned text's embedding when the caller has it.
     """
@@ -225,13 +217,7 @@ def _find_similar(
         min_score = settings.MATCH_SIMILAR_THRESHOLD
     prepared = prepare(text, language)
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
-    vectors = query_vectors(prepared, vector, whole_only=True)
-    if prepared.segments:
-        # Sentences are embedded (half the time of a long post) only when the whole finds no claim near it.
-        nearest_hit = _dense_hits(vectors, filters, 1)[0]
-        if not nearest_hit or nearest_hit[0].score < SEGMENTS_BELOW_COSINE:
-            vectors = query_vectors(prepared, vectors[0])
-    candidate_ids = _candidates_dense(vectors, filters)
+    vectors, candidate_ids = _candidates_dense(prepared, vector, filters)
     if connection.vendor == "postgresql":
         candidate_ids |= set(_candidates_fulltext(prepared.text, language, filters))
     if not candidate_ids:
@@ -278,18 +264,36 @@ def _find_similar(
     return found[:limit]
 
 
-def _candidates_dense(vectors: np.ndarray, filters: _Filters) -> set[int]:
-    """The claims nearest in meaning to any of ``vectors``, searched over every stored vector."""
-    per_text = max(DENSE_MIN_PER_TEXT, settings.MATCH_CANDIDATES // len(vectors))
-    return {hit.claim_id for row in _dense_hits(vectors, filters, per_text) for hit in row}
+def _candidates_dense(
+    prepared: PreparedText, vector: np.ndarray | None, filters: _Filters
+) -> tuple[np.ndarray, set[int]]:
+    """The vectors compared (the whole text's first) and the claims nearest in meaning to any of them.
+
+    Every stored vector is searched. A long text's sentences are embedded and searched too (half
+    the time of a long post) only when its whole finds no claim at ``SEGMENTS_BELOW_COSINE``.
+    ``vector`` is the whole text's embedding when the caller has it.
+    """
+    whole = embeddings.embed([prepared.text]) if vector is None else np.asarray(vector, dtype=np.float32)[None, :]
+    among = list(Claim.objects.filter(filters.q()).values_list("id", flat=True)) if filters.published_only else None
+    hits = _dense_hits(whole, filters, _per_text(1), among)
+    if not prepared.segments or (hits[0] and hits[0][0].score >= SEGMENTS_BELOW_COSINE):
+        return whole, {hit.claim_id for hit in hits[0]}
+    segments = embeddings.embed(list(prepared.segments))
+    per_text = _per_text(1 + len(segments))
+    hits = [hits[0][:per_text], *_dense_hits(segments, filters, per_text, among)]
+    return np.vstack([whole, segments]), {hit.claim_id for row in hits for hit in row}
 
 
-def _dense_hits(vectors: np.ndarray, filters: _Filters, k: int) -> list[list[Hit]]:
-    """Per vector, its ``k`` nearest claims that ``filters`` allow, nearest first."""
+def _per_text(texts: int) -> int:
+    """Nearest claims kept per compared text: ``MATCH_CANDIDATES`` shared among them, at least a few each."""
+    return max(DENSE_MIN_PER_TEXT, settings.MATCH_CANDIDATES // texts)
+
+
+def _dense_hits(vectors: np.ndarray, filters: _Filters, k: int, among: list[int] | None) -> list[list[Hit]]:
+    """Per vector, its ``k`` nearest claims that ``filters`` allow (``among``: the published ids), nearest first."""
     index = claim_index()
-    if filters.published_only:
-        published = list(Claim.objects.filter(filters.q()).values_list("id", flat=True))
-        return [index.search_among(vector, published, k) for vector in vectors]
+    if among is not None:
+        return [index.search_among(vector, among, k) for vector in vectors]
     # Ask for more than needed: the few claims the filters leave out must not shorten the list.
     return [
         [

@@ -192,11 +192,12 @@ def test_hostile_texts(desk, text):
 
 def test_dense_candidates_need_no_shared_word(desk):
     """Every stored vector is searched: a restatement sharing no word with the claim is still a candidate."""
-    from claims.matching import embeddings
 
-    vectors = embeddings.embed(["Joblessness hit a half-century low two years ago"])
-    assert desk[0].pk in matching._candidates_dense(vectors, matching._Filters())
-    assert desk[0].pk not in matching._candidates_dense(vectors, matching._Filters(exclude_claim_id=desk[0].pk))
+    prepared = matching.prepare("Joblessness hit a half-century low two years ago")
+    _, found = matching._candidates_dense(prepared, None, matching._Filters())
+    assert desk[0].pk in found
+    _, found = matching._candidates_dense(prepared, None, matching._Filters(exclude_claim_id=desk[0].pk))
+    assert desk[0].pk not in found
 
 
 # --------------------------------------------------------------------------- the index stays current
