@@ -15,6 +15,7 @@ under ``VAR_DIR`` so that a restart loads it and catches up instead of reading e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -49,6 +50,11 @@ def _stamp(value: datetime) -> int:
     return int(value.timestamp() * 1_000_000)
 
 
+def _key(text_key: str) -> int:
+    """A claim's text key in 64 bits: enough to tell whether a held vector was embedded from the current text."""
+    return int.from_bytes(hashlib.blake2b(text_key.encode(), digest_size=8).digest(), "little", signed=True)
+
+
 @dataclass(frozen=True)
 class Hit:
     claim_id: int
@@ -80,6 +86,9 @@ class _Exact:
 
     def vector(self, position: int) -> np.ndarray:
         return self.matrix[position].copy()
+
+    def vectors(self, positions: np.ndarray) -> np.ndarray:
+        return self.matrix[positions]
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = queries @ self.matrix[: self.size].T
@@ -150,6 +159,10 @@ class _Graph:
             return None
         return np.asarray(self.graph.get(position), dtype=np.float32).reshape(self.dims)
 
+    def vectors(self, positions: np.ndarray) -> np.ndarray:
+        vectors = self.graph.get(positions.astype(np.uint64))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(positions), self.dims)
+
 
 class ClaimIndex:
     """Claim id → vector, in memory, kept in step with ``ClaimEmbedding`` rows of the current model."""
@@ -182,6 +195,7 @@ class ClaimIndex:
         self._backend: _Exact | _Graph = _Exact(self.dims)
         self._ids = np.zeros(0, dtype=np.int64)  # position → claim id (0: a free slot)
         self._stamps = np.zeros(0, dtype=np.int64)  # position → updated_at of the row, in µs
+        self._keys = np.zeros(0, dtype=np.int64)  # position → the text key the vector was embedded from
         self._position: dict[int, int] = {}
         self._free: list[int] = []
         self._seen_until: datetime | None = None  # the newest updated_at read
@@ -267,23 +281,26 @@ class ClaimIndex:
         return changed
 
     def _read_rows(self, rows) -> int:
-        ids, vectors, stamps = [], [], []
-        for claim_id, model, vector, updated_at in rows.values_list("claim_id", "model", "vector", "updated_at"):
+        ids, vectors, stamps, keys = [], [], [], []
+        for claim_id, model, vector, updated_at, text_key in rows.values_list(
+            "claim_id", "model", "vector", "updated_at", "text_key"
+        ):
             if model != self.model:
                 self._remove(claim_id)
                 continue
             ids.append(claim_id)
             vectors.append(embeddings.from_bytes(vector))
             stamps.append(_stamp(updated_at))
+            keys.append(_key(text_key))
             if self._seen_until is None or updated_at > self._seen_until:
                 self._seen_until = updated_at
         if ids:
-            self._put_many(ids, np.vstack(vectors), stamps)
+            self._put_many(ids, np.vstack(vectors), stamps, keys)
         return len(ids)
 
-    def _put_many(self, claim_ids: list[int], vectors: np.ndarray, stamps: list[int]) -> None:
+    def _put_many(self, claim_ids: list[int], vectors: np.ndarray, stamps: list[int], keys: list[int]) -> None:
         positions = np.fromiter(
-            (self._place(claim_id, stamp) for claim_id, stamp in zip(claim_ids, stamps, strict=True)),
+            (self._place(*row) for row in zip(claim_ids, stamps, keys, strict=True)),
             dtype=np.int64,
             count=len(claim_ids),
         )
@@ -295,8 +312,8 @@ class ClaimIndex:
             logger.info("claim index: %d vectors, searching an HNSW graph from now on", len(self._position))
         self._backend.put_many(positions, vectors)
 
-    def _place(self, claim_id: int, stamp: int) -> int:
-        """The position of ``claim_id`` (a new one when unknown), with its stamp recorded."""
+    def _place(self, claim_id: int, stamp: int, key: int) -> int:
+        """The position of ``claim_id`` (a new one when unknown), with its stamp and text key recorded."""
         position = self._position.get(claim_id)
         if position is None:
             position = self._free.pop() if self._free else len(self._position) + len(self._free)
@@ -305,9 +322,11 @@ class ClaimIndex:
                 self._ids = np.resize(self._ids, capacity)
                 self._ids[position:] = 0
                 self._stamps = np.resize(self._stamps, capacity)
+                self._keys = np.resize(self._keys, capacity)
             self._position[claim_id] = position
         self._ids[position] = claim_id
         self._stamps[position] = stamp
+        self._keys[position] = key
         return position
 
     def _remove(self, claim_id: int) -> None:
@@ -316,6 +335,7 @@ class ClaimIndex:
             return
         self._ids[position] = 0
         self._stamps[position] = 0
+        self._keys[position] = 0
         self._backend.clear(position)
         self._free.append(position)
 
@@ -342,14 +362,14 @@ class ClaimIndex:
                 vectors = np.frombuffer(bytes(self._backend.graph.save()), dtype=np.uint8)
             else:
                 vectors = self._backend.matrix[: self._backend.size].astype(np.float16)
-            ids, stamps = self._ids[:size].copy(), self._stamps[:size].copy()
+            ids, stamps, keys = self._ids[:size].copy(), self._stamps[:size].copy(), self._keys[:size].copy()
             self._saved_at = time.monotonic()
             self._changed_since_save = 0
         file.parent.mkdir(parents=True, exist_ok=True)
         partial = file.with_suffix(f".{os.getpid()}.partial")
         with open(partial, "wb") as handle:
             np.savez(handle, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), ids=ids, stamps=stamps,
-                     vectors=vectors)  # fmt: skip
+                     keys=keys, vectors=vectors)  # fmt: skip
         os.replace(partial, file)
         return True
 
@@ -363,7 +383,7 @@ class ClaimIndex:
                 meta = json.loads(saved["meta"].tobytes())
                 if (meta["model"], meta["dims"], meta["database"]) != (self.model, self.dims, self._database):
                     return False
-                ids, stamps, vectors = saved["ids"], saved["stamps"], saved["vectors"]
+                ids, stamps, keys, vectors = saved["ids"], saved["stamps"], saved["keys"], saved["vectors"]
         except (OSError, ValueError, KeyError) as error:
             logger.warning("claim index: %s unreadable (%s); reading the database instead", file, error)
             return False
@@ -377,7 +397,7 @@ class ClaimIndex:
                 exact.matrix = vectors.astype(np.float32)
                 exact.size = len(vectors)
                 self._backend = exact
-            self._ids, self._stamps = ids.astype(np.int64), stamps.astype(np.int64)
+            self._ids, self._stamps, self._keys = ids.astype(np.int64), stamps.astype(np.int64), keys.astype(np.int64)
             self._position = {int(claim_id): p for p, claim_id in enumerate(self._ids.tolist()) if claim_id}
             self._free = [p for p, claim_id in enumerate(self._ids.tolist()) if not claim_id]
             self._seen_until = datetime.fromisoformat(meta["seen_until"]) if meta["seen_until"] else None
@@ -421,6 +441,23 @@ class ClaimIndex:
         with self._lock:
             position = self._position.get(claim_id)
             return None if position is None else self._backend.vector(position)
+
+    def vectors_of(self, texts: dict[int, str]) -> dict[int, np.ndarray]:
+        """The held vectors of these claims (id → text key) that were embedded from that text; others are left out.
+
+        Read from memory, as the search just caught up: the candidates of a search need no second database read.
+        """
+        with self._lock:
+            held = [
+                (claim_id, position)
+                for claim_id, text_key in texts.items()
+                if (position := self._position.get(claim_id)) is not None and self._keys[position] == _key(text_key)
+            ]
+            if not held:
+                return {}
+            positions = np.fromiter((p for _, p in held), dtype=np.int64, count=len(held))
+            vectors = self._backend.vectors(positions)
+        return {claim_id: vector for (claim_id, _), vector in zip(held, vectors, strict=True)}
 
 
 _index: ClaimIndex | None = None

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -217,9 +219,14 @@ def _find_similar(
         min_score = settings.MATCH_SIMILAR_THRESHOLD
     prepared = prepare(text, language)
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
-    vectors, candidate_ids = _candidates_dense(prepared, vector, filters)
+    lexical: list[int] = []
     if connection.vendor == "postgresql":
-        candidate_ids |= set(_candidates_fulltext(prepared.text, language, filters))
+        # The engine releases the GIL: the whole text is embedded on another thread while PostgreSQL looks up its words.
+        pending = _embedder().submit(embeddings.embed, [prepared.text]) if vector is None else None
+        lexical = _candidates_fulltext(prepared.text, language, filters)
+        vector = pending.result()[0] if pending else vector
+    vectors, candidate_ids = _candidates_dense(prepared, vector, filters)
+    candidate_ids |= set(lexical)
     if not candidate_ids:
         return []
     rows = {
@@ -262,6 +269,20 @@ def _find_similar(
             heapq.heapreplace(best_scores, score)
     found.sort(key=lambda match: (-match.score, -match.claim_id))
     return found[:limit]
+
+
+_embedders: dict[int, ThreadPoolExecutor] = {}
+_embedders_lock = threading.Lock()
+
+
+def _embedder() -> ThreadPoolExecutor:
+    """This process's embedding thread (one per process: a forked child starts its own)."""
+    pid = os.getpid()
+    with _embedders_lock:
+        if pid not in _embedders:
+            _embedders.clear()
+            _embedders[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="match-embed")
+        return _embedders[pid]
 
 
 def _candidates_dense(
@@ -441,15 +462,21 @@ def _lookup(lexemes: list[str], filters: _Filters, cap: int) -> tuple[list[int],
 
 
 def _vectors_of(rows: Iterable[dict]) -> dict[int, np.ndarray]:
-    """Stored vectors where current; claims not indexed yet (or edited since) are embedded and stored now."""
+    """Current vectors of these claims, embedding (and storing) those not indexed yet or edited since.
+
+    The index the search just caught up holds most of them; the others are read from the database.
+    """
     rows = list(rows)
+    vectors = claim_index().vectors_of({row["id"]: row["text_key"] for row in rows})
+    rows = [row for row in rows if row["id"] not in vectors]
+    if not rows:
+        return vectors
     stored = {
         claim_id: (text_key, vector, model)
         for claim_id, text_key, vector, model in ClaimEmbedding.objects.filter(
             claim_id__in=[r["id"] for r in rows]
         ).values_list("claim_id", "text_key", "vector", "model")
     }
-    vectors: dict[int, np.ndarray] = {}
     missing = []
     for row in rows:
         entry = stored.get(row["id"])

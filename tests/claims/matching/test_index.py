@@ -98,6 +98,33 @@ def test_a_restart_loads_the_saved_index_and_catches_up(desk, tmp_path, exact_ma
     assert len(restarted) == len(desk) + 1
 
 
+@pytest.mark.parametrize("exact_max", [1_000, 2], ids=["exact", "hnsw"])
+def test_held_vectors_are_handed_out_only_for_the_text_they_were_embedded_from(desk, tmp_path, exact_max):
+    index = ClaimIndex(exact_max=exact_max, path=tmp_path, save_min=0)
+    index.catch_up()
+    keys = dict(Claim.objects.filter(pk__in=[c.pk for c in desk]).values_list("pk", "text_key"))
+    held = index.vectors_of(keys)
+    assert set(held) == set(keys)
+    assert held[desk[4].pk] @ embeddings.embed([TEXTS[4]])[0] > 0.99
+
+    Claim.objects.filter(pk=desk[0].pk).update(text="Bees are disappearing from half of European farms.", text_key="b")
+    index.catch_up()  # the claim changed, its vector did not (not indexed again yet)
+    assert desk[0].pk not in index.vectors_of({desk[0].pk: "b"})
+    assert index.vectors_of({desk[0].pk: keys[desk[0].pk], 10**9: "unknown"}).keys() == {desk[0].pk}
+
+    matching.claims_index([desk[0].pk])
+    index.catch_up()
+    assert (
+        index.vectors_of({desk[0].pk: "b"})[desk[0].pk] @ embeddings.embed(["Bees vanish from European farms"])[0] > 0.9
+    )
+
+    index.save()
+    restarted = ClaimIndex(exact_max=exact_max, path=tmp_path, save_min=0)
+    restarted._database = index._database
+    assert restarted.load()
+    assert restarted.vectors_of({desk[0].pk: "b", desk[1].pk: keys[desk[1].pk]}).keys() == {desk[0].pk, desk[1].pk}
+
+
 def test_an_unreadable_saved_file_is_ignored(desk, tmp_path):
     index = ClaimIndex(path=tmp_path, save_min=0)
     index.catch_up()
