@@ -2,11 +2,13 @@
 
 ``bench/data/retrieval/`` (see its README): 400 fact-checked claims and 3,200 distractor claims
 are stored as claims in a fresh PostgreSQL database and indexed by the real service; each of the
-900 posts is asked through ``find_similar`` (the service behind ``GET /api/v1/claims/similar/``,
+780 posts that restate a fact-check is asked through ``find_similar`` (the service behind ``GET /api/v1/claims/similar/``,
 ``limit=5``), in-process, one at a time, its text embedded for real every time. Figures per split
 (``dev`` may be used to choose thresholds, ``test`` never is), for English and per language, next to
 two baselines computed in the same run over the same 3,600 claims: BM25 (``bm25s``) and the plain
 dense cosine of the same model over every claim (no cleaning, no sentences, no re-ranking).
+Query time is reported overall and per kind of post (tweet, Facebook, Telegram, transcript…):
+a long post whose whole finds no claim also embeds each of its sentences, so it costs more.
 
 Duplicate decisions: each of the 600 labelled pairs is stored as a one-claim-plus-distractors desk
 question: does ``find_similar(b)`` call ``a`` a duplicate, similar, or neither? Reported per split
@@ -29,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck_bench_eval_retrieval")
 
-from common import DATABASE_URL, ROOT, bench_database, log, print_table, write_results
+from common import DATABASE_URL, ROOT, bench_database, log, percentile, print_table, write_results
 
 DATA = ROOT / "bench" / "data" / "retrieval"
 K = 5
@@ -45,6 +47,10 @@ def map_at_5(ranks: list[int | None]) -> float:
 
 def recall_at_1(ranks: list[int | None]) -> float:
     return round(sum(r == 1 for r in ranks) / len(ranks), 3) if ranks else 0.0
+
+
+def percentile_ms(seconds: list[float], percent: int) -> float:
+    return round(percentile(seconds, percent) * 1000, 1)
 
 
 def rank_of(target: int, ranked: list[int]) -> int | None:
@@ -120,11 +126,13 @@ def main() -> None:
 
         ranks: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         latencies = []
+        by_kind: dict[str, list[float]] = defaultdict(list)
         for post in posts:
             target = id_of[post["factcheck_id"]]
             began = time.perf_counter()
             found = matching.find_similar(post["text"], limit=K, min_score=0, language=post["language"])
             latencies.append(time.perf_counter() - began)
+            by_kind[post["kind"]].append(latencies[-1])
             ours = rank_of(target, [match.claim_id for match in found])
             dense_scores = matrix @ embeddings.embed([post["text"]])[0]
             dense = rank_of(target, [claims[i].pk for i in np.argsort(-dense_scores)[:K]])
@@ -147,12 +155,15 @@ def main() -> None:
             bucket["duplicate"] += kind == MatchKind.DUPLICATE
             bucket["similar or duplicate"] += kind in (MatchKind.DUPLICATE, MatchKind.SIMILAR)
 
-    latencies.sort()
     results = {
         "claims": len(stored),
         "index_seconds": round(index_seconds, 1),
-        "query_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
-        "query_p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+        "query_p50_ms": percentile_ms(latencies, 50),
+        "query_p95_ms": percentile_ms(latencies, 95),
+        "query_ms_by_kind": {
+            kind: {"queries": len(times), "p50": percentile_ms(times, 50), "p95": percentile_ms(times, 95)}
+            for kind, times in sorted(by_kind.items())
+        },
         "retrieval": {
             group: {
                 "queries": len(r["ours"]),
@@ -190,6 +201,10 @@ def main() -> None:
         [
             ("indexing", f"{len(stored)} claims in {results['index_seconds']} s"),
             ("query", f"p50 {results['query_p50_ms']} ms, p95 {results['query_p95_ms']} ms"),
+            *(
+                (f"  {kind}", f"p50 {t['p50']} ms, p95 {t['p95']} ms (n={t['queries']})")
+                for kind, t in results["query_ms_by_kind"].items()
+            ),
         ],
     )
     path = write_results("eval_retrieval", results)

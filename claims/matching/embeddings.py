@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -26,9 +27,10 @@ MAX_CHARS = 2_000  # the model reads 512 word pieces; longer texts only cost tim
 UNRELATED_COSINE = 0.80
 
 _lock = threading.Lock()
-# One encode at a time per process: the engine keeps its working buffers with the model.
-_encode_lock = threading.Lock()
 _model = None
+# Every encode runs on one thread per process: one at a time (the engine keeps its working buffers with the
+# model), and always with the same OpenMP team (two teams' idle threads would spin on each other's cores).
+_engines: dict[int, ThreadPoolExecutor] = {}
 
 
 def _load():
@@ -52,12 +54,28 @@ def _load():
 
 def embed(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text."""
+    return embed_soon(texts).result()
+
+
+def embed_soon(texts: Sequence[str]) -> Future[np.ndarray]:
+    """``embed``, started on the engine's thread: the caller may do other work meanwhile (the engine releases the GIL)."""
+    return _engine().submit(_embed, list(texts))
+
+
+def _engine() -> ThreadPoolExecutor:
+    pid = os.getpid()  # a forked child (a worker, a web process) starts its own thread
+    with _lock:
+        if pid not in _engines:
+            _engines.clear()
+            _engines[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embeddings")
+        return _engines[pid]
+
+
+def _embed(texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     model = _model or _load()
-    clipped = [(text or " ")[:MAX_CHARS] for text in texts]
-    with _encode_lock:
-        vectors = model.query(clipped)
+    vectors = model.query([(text or " ")[:MAX_CHARS] for text in texts])
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)

@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import heapq
 import logging
-import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -221,8 +219,8 @@ def _find_similar(
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
     lexical: list[int] = []
     if connection.vendor == "postgresql":
-        # The engine releases the GIL: the whole text is embedded on another thread while PostgreSQL looks up its words.
-        pending = _embedder().submit(embeddings.embed, [prepared.text]) if vector is None else None
+        # The whole text is embedded while PostgreSQL looks up its words.
+        pending = embeddings.embed_soon([prepared.text]) if vector is None else None
         lexical = _candidates_fulltext(prepared.text, language, filters)
         vector = pending.result()[0] if pending else vector
     vectors, candidate_ids = _candidates_dense(prepared, vector, filters)
@@ -269,20 +267,6 @@ def _find_similar(
             heapq.heapreplace(best_scores, score)
     found.sort(key=lambda match: (-match.score, -match.claim_id))
     return found[:limit]
-
-
-_embedders: dict[int, ThreadPoolExecutor] = {}
-_embedders_lock = threading.Lock()
-
-
-def _embedder() -> ThreadPoolExecutor:
-    """This process's embedding thread (one per process: a forked child starts its own)."""
-    pid = os.getpid()
-    with _embedders_lock:
-        if pid not in _embedders:
-            _embedders.clear()
-            _embedders[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="match-embed")
-        return _embedders[pid]
 
 
 def _candidates_dense(

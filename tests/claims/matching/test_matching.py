@@ -430,13 +430,13 @@ def embedded_texts(monkeypatch) -> list[list[str]]:
     from claims.matching import embeddings
 
     batches: list[list[str]] = []
-    real_embed = embeddings.embed
+    real_embed = embeddings._embed  # what every encode runs, on the engine's thread
 
     def spy(texts):
         batches.append(list(texts))
         return real_embed(texts)
 
-    monkeypatch.setattr(embeddings, "embed", spy)
+    monkeypatch.setattr(embeddings, "_embed", spy)
     return batches
 
 
