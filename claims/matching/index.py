@@ -5,7 +5,8 @@ The database stays the source of truth (``ClaimEmbedding`` rows); each process t
 catches up before each search: rows written since its last look are read by ``updated_at``
 (with an overlap for transactions that committed late), and a periodic reconciliation of ids
 and stamps drops deleted claims and picks up anything missed. Two processes on two machines
-agree because both are built from the same rows.
+agree because both are built from the same rows. Each vector is held with the text key it was
+embedded from, so a search's candidates are scored from memory unless their text changed since.
 
 Search is exact (a matrix product over a contiguous float32 matrix) up to
 ``MATCH_INDEX_EXACT_MAX`` vectors; beyond that an HNSW graph (usearch) answers, with a
