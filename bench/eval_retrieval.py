@@ -2,8 +2,9 @@
 
 ``bench/data/retrieval/`` (see its README): 400 fact-checked claims and 3,200 distractor claims
 are stored as claims in a fresh PostgreSQL database and indexed by the real service; each of the
-780 posts that restate a fact-check is asked through ``find_similar`` (the service behind ``GET /api/v1/claims/similar/``,
-``limit=5``), in-process, one at a time, its text embedded for real every time. Figures per split
+780 posts that restate a fact-check is asked through ``find_similar`` (the service behind
+``GET /api/v1/claims/similar/``, ``limit=5``), in-process, one at a time, its text embedded for
+real every time. Figures per split
 (``dev`` may be used to choose thresholds, ``test`` never is), for English and per language, next to
 two baselines computed in the same run over the same 3,600 claims: BM25 (``bm25s``) and the plain
 dense cosine of the same model over every claim (no cleaning, no sentences, no re-ranking).

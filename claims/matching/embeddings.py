@@ -30,7 +30,7 @@ _lock = threading.Lock()
 _model = None
 # Every encode runs on one thread per process: one at a time (the engine keeps its working buffers with the
 # model), and always with the same OpenMP team (two teams' idle threads would spin on each other's cores).
-_engines: dict[int, ThreadPoolExecutor] = {}
+_engine_of: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the thread)
 
 
 def _load():
@@ -63,12 +63,12 @@ def embed_soon(texts: Sequence[str]) -> Future[np.ndarray]:
 
 
 def _engine() -> ThreadPoolExecutor:
+    global _engine_of
     pid = os.getpid()  # a forked child (a worker, a web process) starts its own thread
     with _lock:
-        if pid not in _engines:
-            _engines.clear()
-            _engines[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embeddings")
-        return _engines[pid]
+        if _engine_of is None or _engine_of[0] != pid:
+            _engine_of = (pid, ThreadPoolExecutor(max_workers=1, thread_name_prefix="embeddings"))
+        return _engine_of[1]
 
 
 def _embed(texts: list[str]) -> np.ndarray:

@@ -85,9 +85,6 @@ class _Exact:
     def clear(self, position: int) -> None:
         self.matrix[position] = 0.0
 
-    def vector(self, position: int) -> np.ndarray:
-        return self.matrix[position].copy()
-
     def vectors(self, positions: np.ndarray) -> np.ndarray:
         return self.matrix[positions]
 
@@ -154,11 +151,6 @@ class _Graph:
     def scores_of(self, query: np.ndarray, positions: np.ndarray) -> np.ndarray:
         vectors = np.asarray(self.graph.get(positions.astype(np.uint64)), dtype=np.float32)
         return vectors.reshape(len(positions), self.dims) @ query
-
-    def vector(self, position: int) -> np.ndarray | None:
-        if not self.graph.contains(position):
-            return None
-        return np.asarray(self.graph.get(position), dtype=np.float32).reshape(self.dims)
 
     def vectors(self, positions: np.ndarray) -> np.ndarray:
         vectors = self.graph.get(positions.astype(np.uint64))
@@ -441,7 +433,7 @@ class ClaimIndex:
     def vector_of(self, claim_id: int) -> np.ndarray | None:
         with self._lock:
             position = self._position.get(claim_id)
-            return None if position is None else self._backend.vector(position)
+            return None if position is None else self._backend.vectors(np.array([position]))[0]
 
     def vectors_of(self, texts: dict[int, str]) -> dict[int, np.ndarray]:
         """The held vectors of these claims (id → text key) that were embedded from that text; others are left out.

@@ -182,9 +182,9 @@ def find_similar(
 
     The text is cleaned of what posts carry (links, handles, emoji…) and, when long and no claim is
     near it as a whole, compared sentence by sentence too; each claim keeps its best-scoring
-    sentence. Candidates are the nearest claims by meaning over *every* stored vector, plus on PostgreSQL the claims sharing
-    the rarest words, so a restatement in other words (or another language) is never lost for
-    want of a shared word. ``vector`` is the cleaned text's embedding when the caller has it.
+    sentence. Candidates are the nearest claims by meaning over *every* stored vector, plus on
+    PostgreSQL the claims sharing the rarest words, so a restatement in other words (or another
+    language) is never lost for want of a shared word. ``vector`` is the cleaned text's embedding when the caller has it.
     """
     with metrics.matching_seconds.time():
         return _find_similar(
@@ -217,13 +217,11 @@ def _find_similar(
         min_score = settings.MATCH_SIMILAR_THRESHOLD
     prepared = prepare(text, language)
     filters = _Filters(exclude_claim_id, before_claim_id, published_only)
-    lexical: list[int] = []
-    if connection.vendor == "postgresql":
-        # The whole text is embedded while PostgreSQL looks up its words.
-        pending = embeddings.embed_soon([prepared.text]) if vector is None else None
-        lexical = _candidates_fulltext(prepared.text, language, filters)
-        vector = pending.result()[0] if pending else vector
-    vectors, candidate_ids = _candidates_dense(prepared, vector, filters)
+    # The whole text is embedded while PostgreSQL looks up its words.
+    pending = embeddings.embed_soon([prepared.text]) if vector is None else None
+    lexical = _candidates_fulltext(prepared.text, language, filters) if connection.vendor == "postgresql" else []
+    whole = pending.result()[0] if pending else np.asarray(vector, dtype=np.float32)
+    vectors, candidate_ids = _candidates_dense(prepared, whole, filters)
     candidate_ids |= set(lexical)
     if not candidate_ids:
         return []
@@ -269,16 +267,13 @@ def _find_similar(
     return found[:limit]
 
 
-def _candidates_dense(
-    prepared: PreparedText, vector: np.ndarray | None, filters: _Filters
-) -> tuple[np.ndarray, set[int]]:
-    """The vectors compared (the whole text's first) and the claims nearest in meaning to any of them.
+def _candidates_dense(prepared: PreparedText, vector: np.ndarray, filters: _Filters) -> tuple[np.ndarray, set[int]]:
+    """The vectors compared (``vector``, the whole text's, first) and the claims nearest in meaning to any of them.
 
     Every stored vector is searched. A long text's sentences are embedded and searched too (half
     the time of a long post) only when its whole finds no claim at ``SEGMENTS_BELOW_COSINE``.
-    ``vector`` is the whole text's embedding when the caller has it.
     """
-    whole = embeddings.embed([prepared.text]) if vector is None else np.asarray(vector, dtype=np.float32)[None, :]
+    whole = vector[None, :]
     among = list(Claim.objects.filter(filters.q()).values_list("id", flat=True)) if filters.published_only else None
     hits = _dense_hits(whole, filters, _per_text(1), among)
     if not prepared.segments or (hits[0] and hits[0][0].score >= SEGMENTS_BELOW_COSINE):

@@ -193,10 +193,13 @@ def test_hostile_texts(desk, text):
 def test_dense_candidates_need_no_shared_word(desk):
     """Every stored vector is searched: a restatement sharing no word with the claim is still a candidate."""
 
+    from claims.matching import embeddings
+
     prepared = matching.prepare("Joblessness hit a half-century low two years ago")
-    _, found = matching._candidates_dense(prepared, None, matching._Filters())
+    vector = embeddings.embed([prepared.text])[0]
+    _, found = matching._candidates_dense(prepared, vector, matching._Filters())
     assert desk[0].pk in found
-    _, found = matching._candidates_dense(prepared, None, matching._Filters(exclude_claim_id=desk[0].pk))
+    _, found = matching._candidates_dense(prepared, vector, matching._Filters(exclude_claim_id=desk[0].pk))
     assert desk[0].pk not in found
 
 
