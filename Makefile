@@ -84,5 +84,10 @@ train-checkworthiness: install-dev
 	$(PY) bench/train_checkworthiness.py
 	$(PY) bench/eval_checkworthiness.py
 
+## Measure the language directions matching projects out of every vector (writes claims/matching/language_directions.npz);
+## then bump embeddings.MODEL_NAME and run `make train-checkworthiness`.
+language-directions: install-dev
+	$(PY) bench/language_directions.py
+
 clean:
 	rm -rf $(VENV) var

@@ -52,7 +52,7 @@ def features(texts: list[str], languages: list[str]) -> tuple[np.ndarray, np.nda
     for row, (text, language) in enumerate(zip(texts, languages, strict=True)):
         for reason in detect_cues(text, language).reasons:
             cues[row, CUE_CODES.index(reason.code)] += reason.weight
-    vectors = embeddings.embed(
+    vectors = embeddings.model_vectors(
         [checkworthiness.embedding_text(text, language) for text, language in zip(texts, languages, strict=True)]
     )
     return cues, vectors.astype(np.float64)
@@ -150,7 +150,7 @@ def main() -> int:
 
     payload = {
         "model": "logistic regression over cue strengths and a multilingual-e5-small embedding",
-        "embedding_model": embeddings.MODEL_NAME,
+        "embedding_model": embeddings.MODEL,
         "trained": dt.date.today().isoformat(),
         "training_data": [str(path.relative_to(ROOT)) for path in FILES],
         "training_split": {"documents": len(documents), "texts": len(texts), "positives": int(labels_array.sum())},

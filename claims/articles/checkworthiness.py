@@ -66,10 +66,10 @@ class _Model:
 @lru_cache(maxsize=1)
 def _model() -> _Model:
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    if data["embedding_model"] != embeddings.MODEL_NAME:
+    if data["embedding_model"] != embeddings.MODEL:
         raise RuntimeError(
             f"{MODEL_PATH.name} was trained on {data['embedding_model']} embeddings, the desk runs "
-            f"{embeddings.MODEL_NAME}: retrain with `make train-checkworthiness`."
+            f"{embeddings.MODEL}: retrain with `make train-checkworthiness`."
         )
     return _Model(
         intercept=float(data["intercept"]),
@@ -100,13 +100,13 @@ def score_sentences(
 ) -> list[Worthiness]:
     """Score many sentences of one language, in order (one embedding batch for all of them).
 
-    ``vectors`` are the sentences' embeddings of ``embedding_text`` when the caller has them already.
+    ``vectors`` are the ``model_vectors`` of the sentences' ``embedding_text`` when the caller has them already.
     """
     if not sentences:
         return []
     model, base = _model(), _base()
     if vectors is None:
-        vectors = embeddings.embed([embedding_text(sentence, language) for sentence in sentences])
+        vectors = embeddings.model_vectors([embedding_text(sentence, language) for sentence in sentences])
     wording = (np.asarray(vectors, dtype=np.float32) - model.embedding_mean) @ model.embedding_weights
     results = []
     for sentence, lean in zip(sentences, wording, strict=True):

@@ -8,6 +8,14 @@ loaded once per process, on first use.
 Every text is embedded as a ``query:`` (E5's prefix for symmetric tasks), so a stored claim and
 a new post are comparable both ways. Vectors are unit length, so a dot product is the cosine;
 they are stored as float16 (768 bytes), which changes cosines by less than 0.001.
+
+The model's vectors also say which language a text is in: a Portuguese post lands nearer to
+Portuguese claims on other subjects than to the English fact-check of its own claim. ``embed``
+removes that part: the directions along which the vector of the same sentence moves from one
+language to another (``language_directions.npz``, measured on Django's own translations of its
+messages into 50 languages by ``bench/language_directions.py``) are projected out of every vector.
+``model_vectors`` gives the model's vectors as they are (check-worthiness learned from those, and
+reads which language a sentence is in no differently from any other wording).
 """
 
 from __future__ import annotations
@@ -16,10 +24,15 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
-MODEL_NAME = "multilingual-e5-small-q4"
+MODEL = "multilingual-e5-small-q4"  # what ``model_vectors`` gives (check-worthiness is trained on these)
+# What ``embed`` gives and ``ClaimEmbedding`` stores: the model less its language directions. Changing either
+# re-embeds every claim (the matching sweep).
+MODEL_NAME = f"{MODEL}-neutral32"
+LANGUAGE_DIRECTIONS_FILE = Path(__file__).with_name("language_directions.npz")
 DIMENSIONS = 384
 MAX_CHARS = 2_000  # the model reads 512 word pieces; longer texts only cost time
 # E5's cosines are compressed: two unrelated texts score about this much (median of random pairs of
@@ -28,6 +41,7 @@ UNRELATED_COSINE = 0.80
 
 _lock = threading.Lock()
 _model = None
+_language_directions: np.ndarray | None = None  # (k, DIMENSIONS), orthonormal rows
 # Every encode runs on one thread per process: one at a time (the engine keeps its working buffers with the
 # model), and always with the same OpenMP team (two teams' idle threads would spin on each other's cores).
 _engine_of: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the thread)
@@ -52,9 +66,28 @@ def _load():
     return _model
 
 
+def language_directions() -> np.ndarray:
+    """The directions ``embed`` projects out, one orthonormal row each (shipped with the code)."""
+    with np.load(LANGUAGE_DIRECTIONS_FILE, allow_pickle=False) as data:
+        return np.ascontiguousarray(data["directions"], dtype=np.float32)
+
+
+def _load_language_directions() -> np.ndarray:
+    global _language_directions
+    with _lock:
+        if _language_directions is None:
+            _language_directions = language_directions()
+    return _language_directions
+
+
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """Unit-length float32 vectors, one row per text."""
+    """Unit-length float32 vectors, one row per text, without what says which language the text is in."""
     return embed_soon(texts).result()
+
+
+def model_vectors(texts: Sequence[str]) -> np.ndarray:
+    """The model's own unit-length vectors, language and all (check-worthiness, baselines, the directions themselves)."""
+    return _engine().submit(_embed, list(texts), False).result()
 
 
 def embed_soon(texts: Sequence[str]) -> Future[np.ndarray]:
@@ -71,12 +104,15 @@ def _engine() -> ThreadPoolExecutor:
         return _engine_of[1]
 
 
-def _embed(texts: list[str]) -> np.ndarray:
+def _embed(texts: list[str], neutral: bool = True) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     model = _model or _load()
     vectors = model.query([(text or " ")[:MAX_CHARS] for text in texts])
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    if neutral:
+        directions = _language_directions if _language_directions is not None else _load_language_directions()
+        vectors = vectors - (vectors @ directions.T) @ directions
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
 

@@ -448,7 +448,7 @@ def test_the_shipped_weights_fit_the_embedding_model_and_keep_every_cue():
     from claims.matching import embeddings
 
     model = json.loads(MODEL_PATH.read_text())
-    assert model["embedding_model"] == embeddings.MODEL_NAME
+    assert model["embedding_model"] == embeddings.MODEL
     assert len(model["embedding_weights"]) == len(model["embedding_mean"]) == embeddings.DIMENSIONS
     assert set(model["cue_factors"]) == set(CUE_CODES)
     assert all(factor >= 0.25 for factor in model["cue_factors"].values())  # trusted less, never dropped
