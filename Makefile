@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev setup lint format bench clean schema browser train-checkworthiness messages
+.PHONY: run test install install-dev setup lint format bench clean schema browser train-checkworthiness language-directions messages
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "factcheck needs Python 3.11 or newer (set PYTHON=python3.x)")'

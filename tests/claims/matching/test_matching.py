@@ -87,6 +87,49 @@ def test_contradictions(a, b, reason):
     assert reason in contradictions(features(a), features(b))
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3 millones de personas", 3_000_000),
+        ("3 milhões de pessoas", 3_000_000),
+        ("3 Millionen Menschen", 3_000_000),
+        ("3 millions de personnes", 3_000_000),
+        ("3 ملايين شخص", 3_000_000),
+        ("39 mil dólares por paciente", 39_000),
+        ("2 milliards d'euros", 2_000_000_000),
+        ("5 mil millones de dólares", 5_000_000_000),
+    ],
+)
+def test_figures_are_read_with_the_scale_words_of_other_languages(text, value):
+    assert numbers(text) == {Decimal(value)}
+
+
+def test_polarity_and_direction_words_are_read_with_their_accents_or_without():
+    assert features("El desempleo aumentó un 5%").direction == features("El desempleo aumento un 5%").direction == 1
+    assert features("O desemprego não caiu em 2023").negated is True
+    assert features("O desemprego não caiu em 2023").direction == -1
+    assert features("Le vaccin ne protège pas contre le virus").negated is True  # "ne … pas" is one negation
+    assert features("لم يرتفع عدد السكان").negated is True
+
+
+def test_a_name_spelt_as_another_language_spells_it_is_the_same_name():
+    portuguese = features("As Maldivas vão estar debaixo d'água até 2030.")
+    assert contradictions(portuguese, features("The Maldives will be under water by 2030.")) == []
+    party = features("O partido de Imran Khan ganhou dois terços das cadeiras em 2024")
+    assert "names" not in contradictions(party, features("Imran Khan's party won two thirds of the seats in 2024."))
+    assert "names" in contradictions(
+        features("Crime in Austria rose by 12%."), features("Crime in Australia rose by 12%.")
+    )
+
+
+def test_a_passage_of_several_sentences_has_no_one_polarity():
+    passage = features("I don't usually share these things. 5G masts spread the coronavirus.")
+    claim = features("5G masts spread the coronavirus.")
+    assert "negation" in contradictions(passage, claim)  # read as one sentence, it is negated
+    assert "negation" not in contradictions(passage.of_passage(), claim)
+    assert "negation" not in contradictions(claim, passage.of_passage())
+
+
 def test_shouting_names_nobody():
     assert features("THE COVID-19 VACCINE CONTAINS MICROCHIPS THAT TRACK PEOPLE!!!").names == frozenset()
     assert features("The WHO says the NHS in London is short of 40,000 nurses.").names >= {"who", "nhs", "london"}
@@ -435,9 +478,9 @@ def embedded_texts(monkeypatch) -> list[list[str]]:
     batches: list[list[str]] = []
     real_embed = embeddings._embed  # what every encode runs, on the engine's thread
 
-    def spy(texts):
+    def spy(texts, *args):
         batches.append(list(texts))
-        return real_embed(texts)
+        return real_embed(texts, *args)
 
     monkeypatch.setattr(embeddings, "_embed", spy)
     return batches
@@ -450,8 +493,11 @@ NEAR_LONG_POST = (
 BURIED_CLAIM_POST = (
     "Had the best coffee this morning at the new place downtown. "
     "My cousin says the football season starts again next month. "
+    "Our dog learned to open the fridge, no joke. "
     "Germany closed its last three nuclear power plants in April 2023. "
-    "Anyway, the weather here has been lovely all week long."
+    "Anyway, the weather here has been lovely all week long. "
+    "Off to the dentist now, wish me luck. "
+    "The kids want pizza again tonight."
 )
 
 
