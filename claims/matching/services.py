@@ -63,9 +63,10 @@ SWEEP_GRACE_SECONDS = 60
 DENSE_MIN_PER_TEXT = 20  # nearest claims kept per compared text (the whole and each sentence)
 DENSE_FILTER_MARGIN = 20
 # A long text whose whole is this near a claim is not also compared sentence by sentence: chosen on the dev
-# split of bench/data/retrieval, the lowest value at which no language lost more than 0.01 MAP@5 against splitting
-# every long text (language-neutral vectors: 0.91; at 0.89 Arabic lost 0.019, at 0.87 all languages 0.045).
-SEGMENTS_BELOW_COSINE = 0.91
+# split of bench/data/retrieval (language-neutral vectors): dev MAP@5 0.892 here, 0.893 when every long text is
+# split (a fifth more embedding), 0.848 at 0.87. 0.91 wins back one Arabic post but costs English posts and
+# puts tweets' p95 above 150 ms (both splits, interleaved: 142–146 ms here, 150–153 at 0.91).
+SEGMENTS_BELOW_COSINE = 0.89
 
 
 @dataclass(frozen=True)
