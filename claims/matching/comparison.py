@@ -41,9 +41,6 @@ _WORD_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 
 _FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25"), "third": Decimal("0.333")}
 
 
-_POSSESSIVE = re.compile(r"'s$")
-
-
 def fold(text: str) -> str:
     """Case-, width- and accent-insensitive form of a text."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
@@ -176,7 +173,7 @@ def names(text: str) -> frozenset[str]:
     found = set()
     for match in _NAME.finditer(text.strip()):
         for word in match.group(1).split():
-            folded = _POSSESSIVE.sub("", fold(word))
+            folded = fold(word).removesuffix("'s")
             if folded not in STOP_WORDS and len(folded) > 1:
                 found.add(folded)
     return frozenset(found)
@@ -207,7 +204,7 @@ class ClaimFeatures:
 def features(text: str) -> ClaimFeatures:
     """What matching compares beyond meaning; cached, as the same stored claims are candidates again and again."""
     folded = fold(text)
-    tokens = [_POSSESSIVE.sub("", token) for token in _WORD.findall(folded)]
+    tokens = [token.removesuffix("'s") for token in _WORD.findall(folded)]  # "Khan's party" names Khan
     negations = sum(token in NEGATIONS or token.endswith("n't") for token in tokens)
     up = any(token in _UP for token in tokens)
     down = any(token in _DOWN for token in tokens)

@@ -20,6 +20,7 @@ reads which language a sentence is in no differently from any other wording).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -41,7 +42,6 @@ UNRELATED_COSINE = 0.80
 
 _lock = threading.Lock()
 _model = None
-_language_directions: np.ndarray | None = None  # (k, DIMENSIONS), orthonormal rows
 # Every encode runs on one thread per process: one at a time (the engine keeps its working buffers with the
 # model), and always with the same OpenMP team (two teams' idle threads would spin on each other's cores).
 _engine_of: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the thread)
@@ -66,18 +66,13 @@ def _load():
     return _model
 
 
+@functools.lru_cache(maxsize=1)
 def language_directions() -> np.ndarray:
-    """The directions ``embed`` projects out, one orthonormal row each (shipped with the code)."""
+    """The directions ``embed`` projects out, one orthonormal row each (shipped with the code; read once, read-only)."""
     with np.load(LANGUAGE_DIRECTIONS_FILE, allow_pickle=False) as data:
-        return np.ascontiguousarray(data["directions"], dtype=np.float32)
-
-
-def _load_language_directions() -> np.ndarray:
-    global _language_directions
-    with _lock:
-        if _language_directions is None:
-            _language_directions = language_directions()
-    return _language_directions
+        directions = np.ascontiguousarray(data["directions"], dtype=np.float32)
+    directions.flags.writeable = False
+    return directions
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -111,7 +106,7 @@ def _embed(texts: list[str], neutral: bool = True) -> np.ndarray:
     vectors = model.query([(text or " ")[:MAX_CHARS] for text in texts])
     vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
     if neutral:
-        directions = _language_directions if _language_directions is not None else _load_language_directions()
+        directions = language_directions()
         vectors = vectors - (vectors @ directions.T) @ directions
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
