@@ -6,8 +6,6 @@ A verdict is public once it has been published; a retracted verdict stays public
 
 from __future__ import annotations
 
-import math
-import time
 from contextlib import suppress
 
 from django import forms
@@ -26,9 +24,8 @@ from claims.choices import ClaimStatus
 from claims.models import Citation, Snapshot
 from claims.normalize import canonicalize_url
 from claims.sources.snapshots import snapshot_response
-from factcheck.cache import cache_or
 from factcheck.languages import supported_language
-from factcheck.ratelimit import count_request, parse_rate
+from factcheck.ratelimit import over_limit
 from factcheck.security import client_ip
 from reviews.choices import Action, VersionKind
 from reviews.claimreview import absolute_url, claimreview, has_claimreview, jsonld_script, verdict_public_url
@@ -107,12 +104,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 def _search_refused(request: HttpRequest) -> int | None:
     """Seconds to wait when this address searched more than PUBLIC_SEARCH_RATE allows, else None."""
-    limit, period = parse_rate(settings.PUBLIC_SEARCH_RATE)
-    now = time.time()
-    window = int(now // period)
-    key = f"throttle:public-search:{client_ip(request)}:{period}:{window}"
-    count = cache_or(lambda: count_request(cache, key, timeout=period + 1), 0, what="search rate limit")
-    return math.ceil((window + 1) * period - now) if count > limit else None
+    return over_limit(cache, "public-search", client_ip(request), settings.PUBLIC_SEARCH_RATE, what="search rate limit")
 
 
 @require_safe

@@ -66,6 +66,17 @@ def _cache_cleared():
 
 
 @pytest.fixture
+def one_window(monkeypatch) -> float:
+    """Rate limits count fixed windows of the clock: stop the clock mid-hour, so a test's requests share one.
+
+    Returns the pinned time; patched where every limit reads it (``factcheck.ratelimit``).
+    """
+    now = (time.time() // 3600) * 3600 + 1830
+    monkeypatch.setattr("factcheck.ratelimit.time.time", lambda: now)
+    return now
+
+
+@pytest.fixture
 def _fail_missing_services():
     pytest.fail(f"CI=true and the integration services are missing: {settings.MISSING_SERVICES}")
 

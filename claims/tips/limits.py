@@ -6,22 +6,14 @@ Redis. With the cache down the limits fail open (logged), as every limit of the 
 
 from __future__ import annotations
 
-import math
-import time
-
 from django.conf import settings
 from django.core.cache import cache
 
-from factcheck.cache import cache_or
-from factcheck.ratelimit import count_request, parse_rate
+from factcheck.ratelimit import over_limit
 
 
-def _over(bucket: str, rate: str, now: float) -> int | None:
-    limit, period = parse_rate(rate)
-    window = int(now // period)
-    key = f"throttle:tips:{bucket}:{period}:{window}"
-    count = cache_or(lambda: count_request(cache, key, timeout=period + 1), 0, what="tip rate limit")
-    return max(1, math.ceil((window + 1) * period - now)) if count > limit else None
+def _over(bucket: str, rate: str) -> int | None:
+    return over_limit(cache, "tips", bucket, rate, what="tip rate limit")
 
 
 def tip_rate_refused(sender: str) -> int | None:
@@ -30,8 +22,7 @@ def tip_rate_refused(sender: str) -> int | None:
     The sender's own budget is counted first: one flooding address uses up its own tips, not
     everybody's (a refused tip does not count against the desk's budget).
     """
-    now = time.time()
-    wait = _over(f"sender:{sender}", settings.TIP_RATE_PER_ADDRESS, now)
+    wait = _over(f"sender:{sender}", settings.TIP_RATE_PER_ADDRESS)
     if wait is not None:
         return wait
-    return _over("global", settings.TIP_RATE_GLOBAL, now)
+    return _over("global", settings.TIP_RATE_GLOBAL)

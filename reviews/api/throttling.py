@@ -14,17 +14,13 @@ window's counter stays without expiry: a few bytes under a key no later window u
 
 from __future__ import annotations
 
-import math
-import time
-
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from claims.models import ApiKey
-from factcheck.cache import cache_or
-from factcheck.ratelimit import count_request, parse_rate
+from factcheck.ratelimit import over_limit
 
 READ_SCOPE = "read"
 
@@ -54,16 +50,9 @@ class ConsumerRateThrottle(BaseThrottle):
 
     def allow_request(self, request, view) -> bool:
         bucket, rate = self.identity(request)
-        limit, period = parse_rate(rate)
-        now = time.time()
-        window = int(now // period)
-        cache_key = f"throttle:{self.scope}:{bucket}:{period}:{window}"
-        self.retry_after = math.ceil((window + 1) * period - now)
         # No counter, no limit: with the cache's Redis down the API answers (fails open) and logs it.
-        count = cache_or(
-            lambda: count_request(caches[self.cache_alias], cache_key, timeout=period + 1), 0, what="rate limit"
-        )
-        return count <= limit
+        self.retry_after = over_limit(caches[self.cache_alias], self.scope, bucket, rate, what="rate limit")
+        return self.retry_after is None
 
     def wait(self) -> float | None:
-        return max(1, getattr(self, "retry_after", 1))
+        return getattr(self, "retry_after", None) or 1

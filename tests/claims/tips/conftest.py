@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from claims.choices import ClaimStatus
@@ -15,13 +13,6 @@ RESTATED = "London crime rose 12% last year, according to police figures"
 TELEGRAM_SECRET = "tg-secret-of-the-test"
 WHATSAPP_VERIFY = "wa-verify-of-the-test"
 WHATSAPP_SECRET = "wa-app-secret-of-the-test"
-
-
-@pytest.fixture
-def one_window(monkeypatch):
-    """The tip limits count fixed windows of the clock: keep a test's requests inside one (mid-minute)."""
-    now = (time.time() // 60) * 60 + 30
-    monkeypatch.setattr("claims.tips.limits.time.time", lambda: now)
 
 
 @pytest.fixture
