@@ -490,11 +490,17 @@ NEAR_LONG_POST = (
     "Unemployment fell to 3.5% in 2023, which is the lowest rate in fifty years. "
     "The jobless rate has not been this low in five decades, the figures say."
 )
+# Its whole is far from every claim (cosine 0.32 to the buried one, under SEGMENTS_BELOW_COSINE): only a sentence finds it.
 BURIED_CLAIM_POST = (
     "Had the best coffee this morning at the new place downtown. "
     "My cousin says the football season starts again next month. "
     "Our dog learned to open the fridge, no joke. "
     "Germany closed its last three nuclear power plants in April 2023. "
+    "We spent the whole afternoon at the zoo watching penguins. "
+    "My grandmother bakes the best apple pie in the whole town. "
+    "The new bakery on the corner sells bread shaped like cats. "
+    "My sister is painting her kitchen a bright yellow colour. "
+    "The neighbours are having a loud party again on Saturday. "
     "Anyway, the weather here has been lovely all week long. "
     "Off to the dentist now, wish me luck. "
     "The kids want pizza again tonight."
