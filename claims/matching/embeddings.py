@@ -92,10 +92,10 @@ def centre() -> np.ndarray:
     return _space()[1]
 
 
-def matching_vectors(vectors: np.ndarray, directions: np.ndarray, centre: np.ndarray | None) -> np.ndarray:
-    """Model vectors made comparable across languages: ``directions`` projected out, unit length, ``centre`` off."""
+def matching_vectors(vectors: np.ndarray, directions: np.ndarray, common: np.ndarray | None) -> np.ndarray:
+    """Model vectors made comparable across languages: ``directions`` projected out, unit length, ``common`` off."""
     vectors = _unit(vectors - (vectors @ directions.T) @ directions)
-    return vectors if centre is None else _unit(vectors - centre)
+    return vectors if common is None else _unit(vectors - common)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -42,6 +42,18 @@ def test_vectors_keep_nothing_along_the_language_directions():
     assert np.abs(raw @ directions.T).max() > 0.05  # the model's own vectors do say which language they are in
 
 
+def test_the_centre_is_taken_off_so_unrelated_claims_are_no_longer_near_each_other():
+    centre = embeddings.centre()
+    assert abs(np.linalg.norm(centre) - 0.89) < 0.05  # most of a model vector is what all texts share
+    assert np.abs(embeddings.language_directions() @ centre).max() < 1e-5
+    unrelated = embeddings.embed([CROSS_LANGUAGE[i][0] for i in range(len(CROSS_LANGUAGE))])
+    raw = embeddings.model_vectors([CROSS_LANGUAGE[i][0] for i in range(len(CROSS_LANGUAGE))])
+    off_diagonal = ~np.eye(len(unrelated), dtype=bool)
+    assert (raw @ raw.T)[off_diagonal].min() > 0.7  # the model's own cosines: every pair looks related
+    assert np.abs((unrelated @ unrelated.T)[off_diagonal]).max() < 0.5  # two coronavirus claims: 0.41
+    assert np.abs((unrelated @ unrelated.T)[off_diagonal]).mean() < 0.3
+
+
 # An English fact-check, its restatement in another language, and a claim in that language about something else.
 CROSS_LANGUAGE = [
     (
