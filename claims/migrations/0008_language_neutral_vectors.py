@@ -12,33 +12,18 @@ from pathlib import Path
 
 import numpy as np
 from django.db import migrations
-from django.utils import timezone
+
+from claims.migrations._vectors import convert_vectors
 
 OLD_MODEL = "multilingual-e5-small-q4"
 NEW_MODEL = "multilingual-e5-small-q4-neutral32"
 DIRECTIONS = Path(__file__).resolve().parent.parent / "matching" / "language_directions.npz"
-BATCH = 1_000
 
 
 def neutral_vectors(apps, schema_editor):
-    ClaimEmbedding = apps.get_model("claims", "ClaimEmbedding")
-    rows = ClaimEmbedding.objects.using(schema_editor.connection.alias).filter(model=OLD_MODEL)
-    if not rows.exists():
-        return
     with np.load(DIRECTIONS, allow_pickle=False) as data:
         directions = np.asarray(data["directions"], dtype=np.float32)
-    last = 0
-    while batch := list(rows.filter(pk__gt=last).order_by("pk")[:BATCH]):
-        vectors = np.vstack([np.frombuffer(bytes(row.vector), dtype=np.float16).astype(np.float32) for row in batch])
-        vectors -= (vectors @ directions.T) @ directions
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        now = timezone.now()  # matching processes read the rows changed since their last look
-        for row, vector in zip(batch, vectors, strict=True):
-            row.vector, row.model, row.updated_at = vector.astype(np.float16).tobytes(), NEW_MODEL, now
-        ClaimEmbedding.objects.using(schema_editor.connection.alias).bulk_update(
-            batch, ["vector", "model", "updated_at"], batch_size=BATCH
-        )
-        last = batch[-1].pk
+    convert_vectors(apps, schema_editor, OLD_MODEL, NEW_MODEL, lambda v: v - (v @ directions.T) @ directions)
 
 
 class Migration(migrations.Migration):
