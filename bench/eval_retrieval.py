@@ -12,6 +12,11 @@ directions taken out, no sentences, no re-ranking).
 Query time is reported overall and per kind of post (tweet, Facebook, Telegram, transcript…):
 a long post whose whole finds no claim also embeds each of its sentences, so it costs more.
 
+The same posts are then asked as an API consumer asks: ``GET /api/v1/claims/similar/?text=…&limit=5``
+with a read-scoped key, no ``language``, the default ``MATCH_SIMILAR_THRESHOLD`` (a claim scoring below
+it is not listed), through Django's full request path (middleware, key check, throttle,
+serialisation), in-process. Its MAP@5 and time per request are reported beside the service's.
+
 Duplicate decisions: each of the 600 labelled pairs is stored as a one-claim-plus-distractors desk
 question: does ``find_similar(b)`` call ``a`` a duplicate, similar, or neither? Reported per split
 as the share of duplicate pairs called duplicate or similar (a restatement must be at least
@@ -85,6 +90,17 @@ def setup_django() -> None:
     django.setup()
 
 
+def api_client():
+    """``get(path, params)`` as a partner's program asks: a read-scoped bearer key, the whole request path."""
+    from django.test import Client
+
+    from claims.intake.keys import api_key_create
+
+    _, raw = api_key_create(name="eval_retrieval", scopes=["read"])
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client.get
+
+
 def groups_of(post: dict) -> list[str]:
     split = post["split"]
     english = "en" if post["language"] == "en" else post["language"]
@@ -143,6 +159,21 @@ def main() -> None:
                 ranks[group]["dense"].append(dense)
                 ranks[group]["bm25"].append(lexical)
 
+        api_get = api_client()
+        api_ranks: dict[str, list] = defaultdict(list)
+        api_latencies: list[float] = []
+        api_by_kind: dict[str, list[float]] = defaultdict(list)
+        for post in posts:
+            began = time.perf_counter()
+            response = api_get("/api/v1/claims/similar/", {"text": post["text"], "limit": K})
+            api_latencies.append(time.perf_counter() - began)
+            api_by_kind[post["kind"]].append(api_latencies[-1])
+            if response.status_code != 200:
+                raise SystemExit(f"the API answered {response.status_code}: {response.content[:300]!r}")
+            ranked = [match["claim_id"] for match in response.json()]
+            for group in groups_of(post):
+                api_ranks[group].append(rank_of(id_of[post["factcheck_id"]], ranked))
+
         decisions: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         by_text = {row["text"]: id_of[row["id"]] for row in stored}
         for pair in pairs:
@@ -165,11 +196,19 @@ def main() -> None:
             kind: {"queries": len(times), "p50": percentile_ms(times, 50), "p95": percentile_ms(times, 95)}
             for kind, times in sorted(by_kind.items())
         },
+        "api_p50_ms": percentile_ms(api_latencies, 50),
+        "api_p95_ms": percentile_ms(api_latencies, 95),
+        "api_ms_by_kind": {
+            kind: {"queries": len(times), "p50": percentile_ms(times, 50), "p95": percentile_ms(times, 95)}
+            for kind, times in sorted(api_by_kind.items())
+        },
         "retrieval": {
             group: {
                 "queries": len(r["ours"]),
                 "MAP@5": map_at_5(r["ours"]),
                 "recall@1": recall_at_1(r["ours"]),
+                "API MAP@5": map_at_5(api_ranks[group]),
+                "API recall@1": recall_at_1(api_ranks[group]),
                 "dense-only MAP@5": map_at_5(r["dense"]),
                 "BM25 MAP@5": map_at_5(r["bm25"]),
             }
@@ -184,6 +223,13 @@ def main() -> None:
                 group,
                 f"{r['MAP@5']}  |  {r['dense-only MAP@5']}  |  {r['BM25 MAP@5']}   R@1 {r['recall@1']}  (n={r['queries']})",
             )
+            for group, r in results["retrieval"].items()
+        ],
+    )
+    print_table(
+        "Through GET /api/v1/claims/similar/ (limit=5, default threshold, no language given)",
+        [
+            (group, f"MAP@5 {r['API MAP@5']}   R@1 {r['API recall@1']}  (n={r['queries']})")
             for group, r in results["retrieval"].items()
         ],
     )
@@ -205,6 +251,11 @@ def main() -> None:
             *(
                 (f"  {kind}", f"p50 {t['p50']} ms, p95 {t['p95']} ms (n={t['queries']})")
                 for kind, t in results["query_ms_by_kind"].items()
+            ),
+            ("API request", f"p50 {results['api_p50_ms']} ms, p95 {results['api_p95_ms']} ms"),
+            *(
+                (f"  {kind}", f"p50 {t['p50']} ms, p95 {t['p95']} ms (n={t['queries']})")
+                for kind, t in results["api_ms_by_kind"].items()
             ),
         ],
     )

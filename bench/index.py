@@ -2,9 +2,10 @@
 
 Embedding a million texts takes hours on this machine, so the vectors are built from real ones:
 the 3,600 stored claims and 900 posts of ``bench/data/retrieval`` are embedded for real
-(multilingual-e5-small), and each synthetic vector is a random blend of two of them plus a little
-noise, normalised: the vectors stay in the narrow cone real sentence embeddings occupy (random
-pairs of real claims score about 0.8), which is what makes approximate search hard. Queries are
+(multilingual-e5-small, as ``embeddings.embed`` gives them: language directions and centre taken
+off), and each synthetic vector is a random blend of two of them plus a little noise, normalised:
+a million vectors crowded around 3,600 real ones, each with near neighbours that differ only a
+little, which is what makes approximate search hard. Queries are
 the real post vectors and blends of the same kind not in the index. Recall@10 is the share of the
 exact top 10 (a float32 matrix product over all vectors) that the graph returns in its top 10;
 latency is one query at a time on one thread, as ``find_similar`` asks (``k`` = 40, what it asks

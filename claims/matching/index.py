@@ -258,10 +258,11 @@ class ClaimIndex:
             rows = rows.filter(updated_at__gt=since) if strictly_after else rows.filter(updated_at__gte=since)
         # Stamps first: rows read again by the overlap and unchanged cost no vector transfer. A row of
         # another model (being replaced) leaves the index until it is embedded again.
+        stamps = rows.values_list("claim_id", "updated_at", "model")
+        # The read before each search usually finds nothing: one plain query (a server-side cursor costs
+        # two more round trips). Wider reads, which can hold every row, stream.
         fresh = []
-        for claim_id, updated_at, model in rows.values_list("claim_id", "updated_at", "model").iterator(
-            chunk_size=READ_BATCH
-        ):
+        for claim_id, updated_at, model in stamps if strictly_after else stamps.iterator(chunk_size=READ_BATCH):
             if model != self.model:
                 self._remove(claim_id)
                 continue
@@ -399,10 +400,14 @@ class ClaimIndex:
 
     # --- Searching ---------------------------------------------------------------------------
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[Hit]]:
-        """The ``k`` nearest claims of each query vector (unit length), best first."""
+    def search(self, queries: np.ndarray, k: int, *, fresh: bool = True) -> list[list[Hit]]:
+        """The ``k`` nearest claims of each query vector (unit length), best first.
+
+        ``fresh``: catch up first (``False`` when the caller's search a moment ago just did).
+        """
         queries = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        self.catch_up()
+        if fresh:
+            self.catch_up()
         with self._lock:
             if not self._position:
                 return [[] for _ in queries]
@@ -418,9 +423,10 @@ class ClaimIndex:
                 results.append(hits[:k])
             return results
 
-    def search_among(self, query: np.ndarray, claim_ids: list[int], k: int) -> list[Hit]:
-        """The ``k`` nearest of the given claims only (e.g. the published ones), exactly."""
-        self.catch_up()
+    def search_among(self, query: np.ndarray, claim_ids: list[int], k: int, *, fresh: bool = True) -> list[Hit]:
+        """The ``k`` nearest of the given claims only (e.g. the published ones), exactly; ``fresh`` as for ``search``."""
+        if fresh:
+            self.catch_up()
         with self._lock:
             known = [(claim_id, self._position[claim_id]) for claim_id in claim_ids if claim_id in self._position]
             if not known:

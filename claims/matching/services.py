@@ -282,7 +282,7 @@ def _candidates_dense(prepared: PreparedText, vector: np.ndarray, filters: _Filt
         return whole, {hit.claim_id for hit in hits[0]}
     segments = embeddings.embed(list(prepared.segments))
     per_text = _per_text(1 + len(segments))
-    hits = [hits[0][:per_text], *_dense_hits(segments, filters, per_text, among)]
+    hits = [hits[0][:per_text], *_dense_hits(segments, filters, per_text, among, fresh=False)]
     return np.vstack([whole, segments]), {hit.claim_id for row in hits for hit in row}
 
 
@@ -291,11 +291,16 @@ def _per_text(texts: int) -> int:
     return max(DENSE_MIN_PER_TEXT, settings.MATCH_CANDIDATES // texts)
 
 
-def _dense_hits(vectors: np.ndarray, filters: _Filters, k: int, among: list[int] | None) -> list[list[Hit]]:
-    """Per vector, its ``k`` nearest claims that ``filters`` allow (``among``: the published ids), nearest first."""
+def _dense_hits(
+    vectors: np.ndarray, filters: _Filters, k: int, among: list[int] | None, *, fresh: bool = True
+) -> list[list[Hit]]:
+    """Per vector, its ``k`` nearest claims that ``filters`` allow (``among``: the published ids), nearest first.
+
+    The index catches up once (unless ``fresh`` is false: the whole text's search just did).
+    """
     index = claim_index()
     if among is not None:
-        return [index.search_among(vector, among, k) for vector in vectors]
+        return [index.search_among(vector, among, k, fresh=fresh and i == 0) for i, vector in enumerate(vectors)]
     # Ask for more than needed: the few claims the filters leave out must not shorten the list.
     return [
         [
@@ -304,7 +309,7 @@ def _dense_hits(vectors: np.ndarray, filters: _Filters, k: int, among: list[int]
             if hit.claim_id != filters.exclude_claim_id
             and (filters.before_claim_id is None or hit.claim_id < filters.before_claim_id)
         ][:k]
-        for row in index.search(vectors, k + DENSE_FILTER_MARGIN)
+        for row in index.search(vectors, k + DENSE_FILTER_MARGIN, fresh=fresh)
     ]
 
 

@@ -61,6 +61,19 @@ def test_follows_inserts_edits_and_deletes(desk, exact_max):
     assert len(index) == len(desk)  # one added, one deleted
 
 
+def test_a_search_catches_up_unless_told_the_previous_one_just_did(desk):
+    index = ClaimIndex()
+    query = embeddings.embed(["Bill Gates is the biggest owner of farmland in America"])
+    assert len(index.search(query, 10)[0]) == len(desk)
+    added = ClaimFactory(text="Bill Gates owns most of the farmland in the United States.")
+    matching.claims_index([added.pk])
+
+    assert added.pk not in [hit.claim_id for hit in index.search(query, 10, fresh=False)[0]]
+    assert added.pk not in [hit.claim_id for hit in index.search_among(query[0], [added.pk], 10, fresh=False)]
+    assert [hit.claim_id for hit in index.search_among(query[0], [added.pk, desk[0].pk], 1)] == [added.pk]
+    assert index.search(query, 1)[0][0].claim_id == added.pk
+
+
 def test_rows_of_another_model_leave_the_index_until_embedded_again(desk):
     index = ClaimIndex()
     assert len(index.search(embeddings.embed(["x"]), 10)[0]) == len(desk)
