@@ -90,6 +90,17 @@ def setup_django() -> None:
     django.setup()
 
 
+def ms_by_kind(by_kind: dict[str, list[float]]) -> dict[str, dict]:
+    return {
+        kind: {"queries": len(times), "p50": percentile_ms(times, 50), "p95": percentile_ms(times, 95)}
+        for kind, times in sorted(by_kind.items())
+    }
+
+
+def kind_rows(figures: dict[str, dict]) -> list[tuple[str, str]]:
+    return [(f"  {kind}", f"p50 {t['p50']} ms, p95 {t['p95']} ms (n={t['queries']})") for kind, t in figures.items()]
+
+
 def api_client():
     """``get(path, params)`` as a partner's program asks: a read-scoped bearer key, the whole request path."""
     from django.test import Client
@@ -192,16 +203,10 @@ def main() -> None:
         "index_seconds": round(index_seconds, 1),
         "query_p50_ms": percentile_ms(latencies, 50),
         "query_p95_ms": percentile_ms(latencies, 95),
-        "query_ms_by_kind": {
-            kind: {"queries": len(times), "p50": percentile_ms(times, 50), "p95": percentile_ms(times, 95)}
-            for kind, times in sorted(by_kind.items())
-        },
+        "query_ms_by_kind": ms_by_kind(by_kind),
         "api_p50_ms": percentile_ms(api_latencies, 50),
         "api_p95_ms": percentile_ms(api_latencies, 95),
-        "api_ms_by_kind": {
-            kind: {"queries": len(times), "p50": percentile_ms(times, 50), "p95": percentile_ms(times, 95)}
-            for kind, times in sorted(api_by_kind.items())
-        },
+        "api_ms_by_kind": ms_by_kind(api_by_kind),
         "retrieval": {
             group: {
                 "queries": len(r["ours"]),
@@ -248,15 +253,9 @@ def main() -> None:
         [
             ("indexing", f"{len(stored)} claims in {results['index_seconds']} s"),
             ("query", f"p50 {results['query_p50_ms']} ms, p95 {results['query_p95_ms']} ms"),
-            *(
-                (f"  {kind}", f"p50 {t['p50']} ms, p95 {t['p95']} ms (n={t['queries']})")
-                for kind, t in results["query_ms_by_kind"].items()
-            ),
+            *kind_rows(results["query_ms_by_kind"]),
             ("API request", f"p50 {results['api_p50_ms']} ms, p95 {results['api_p95_ms']} ms"),
-            *(
-                (f"  {kind}", f"p50 {t['p50']} ms, p95 {t['p95']} ms (n={t['queries']})")
-                for kind, t in results["api_ms_by_kind"].items()
-            ),
+            *kind_rows(results["api_ms_by_kind"]),
         ],
     )
     path = write_results("eval_retrieval", results)
