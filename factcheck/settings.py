@@ -326,7 +326,7 @@ FETCH_RECHECK_DAYS = env.float("FETCH_RECHECK_DAYS", default=7.0)
 # duplicate threshold an earlier claim is linked as a duplicate; between the two, as similar.
 # The defaults were chosen on the dev split of bench/data/retrieval/pairs.jsonl (bench/eval_retrieval.py reports both splits).
 MATCH_DUPLICATE_THRESHOLD = env.float("MATCH_DUPLICATE_THRESHOLD", default=0.60)
-MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.28)
+MATCH_SIMILAR_THRESHOLD = env.float("MATCH_SIMILAR_THRESHOLD", default=0.24)
 # Texts with fewer content words than this say too little to be called duplicates below the strict threshold.
 MATCH_SHORT_TEXT_WORDS = env.int("MATCH_SHORT_TEXT_WORDS", default=5)
 MATCH_SHORT_DUPLICATE_THRESHOLD = env.float("MATCH_SHORT_DUPLICATE_THRESHOLD", default=0.85)
