@@ -12,9 +12,9 @@ with its query embedded for real every time.
 Stored vectors: embedding a million texts takes hours on this machine, so the claims the queries
 restate store their own embeddings, and every other synthetic claim stores a random blend of two
 of ``--prototypes`` really embedded prototype texts plus a little noise, normalised (as
-``bench/index.py`` builds them): distinct vectors in the narrow cone real sentence embeddings
-occupy, so the dense index (HNSW past ``MATCH_INDEX_EXACT_MAX``) is as hard to search as with real
-ones. The full-text stage, which depends on the texts, runs on the real texts. The dense index is
+``bench/index.py`` builds them): distinct vectors crowded around real ones (as ``embeddings.embed``
+gives them, centred), each with near neighbours that differ only a little, so the dense index
+(HNSW past ``MATCH_INDEX_EXACT_MAX``) is as hard to search as with real ones. The full-text stage, which depends on the texts, runs on the real texts. The dense index is
 built from the database before the queries (its build time and the process's peak memory are
 reported), as a matcher process does when it starts.
 
