@@ -259,6 +259,13 @@ def _find_similar(
         )
         if score < min_score:
             continue
+        if prepared.segments and best == 0:
+            # The whole of a long text has no one polarity or direction: its sentence that restates
+            # the candidate does ("5G masts do not spread viruses. Stop burning masts" is no duplicate).
+            conflicts = [
+                *conflicts,
+                *_polarity_conflicts(query_features, candidate_features, cosines[:, column], conflicts),
+            ]
         kind = match_kind(score, query_features[best], candidate_features, conflicts)
         found.append(SimilarClaim(claim_id, row["text"], score, kind, row["status"], row["language"], tuple(conflicts)))
         if len(best_scores) < limit:
@@ -267,6 +274,27 @@ def _find_similar(
             heapq.heapreplace(best_scores, score)
     found.sort(key=lambda match: (-match.score, -match.claim_id))
     return found[:limit]
+
+
+def _restating_sentence(parts: list[ClaimFeatures], candidate: ClaimFeatures, cosines: np.ndarray) -> int | None:
+    """Which sentence of a long text (``parts[1:]``) restates the candidate: the nearest in meaning when
+    the sentences were embedded (``cosines`` has a row per part), else the one sharing the most words
+    (None when none shares a word, as in another language: no sentence is known to restate it)."""
+    if len(cosines) == len(parts):
+        return 1 + int(np.argmax(cosines[1:]))
+    sentence = max(range(1, len(parts)), key=lambda i: word_overlap(parts[i], candidate))
+    return sentence if word_overlap(parts[sentence], candidate) > 0 else None
+
+
+def _polarity_conflicts(
+    parts: list[ClaimFeatures], candidate: ClaimFeatures, cosines: np.ndarray, known: list[str]
+) -> list[str]:
+    """The negation and direction conflicts with the candidate of the long text's restating sentence, beyond ``known``."""
+    sentence = _restating_sentence(parts, candidate, cosines)
+    if sentence is None:
+        return []
+    found = contradictions(parts[sentence], candidate)
+    return [reason for reason in found if reason in ("negation", "direction") and reason not in known]
 
 
 def _candidates_dense(prepared: PreparedText, vector: np.ndarray, filters: _Filters) -> tuple[np.ndarray, set[int]]:

@@ -519,6 +519,39 @@ def test_a_claim_buried_in_a_long_post_is_found_by_its_sentence(desk, embedded_t
     assert [text for batch in embedded_texts for text in batch] == list(prepared.all)
 
 
+@pytest.mark.parametrize(
+    ("post", "earlier"),
+    [
+        # Near the claim as a whole: its sentences are not embedded, the one sharing most words restates it.
+        (
+            "Unemployment did not fall to 3.5% in 2023, whatever the minister says on television. "
+            "The jobless rate has been climbing for months and everyone I know is looking for work.",
+            0,
+        ),
+        # Found by its sentence: the nearest in meaning is the one that restates (and denies) it.
+        (BURIED_CLAIM_POST.replace("Germany closed its", "Germany never closed its"), 4),
+    ],
+)
+def test_a_long_post_denying_a_claim_is_never_its_duplicate(desk, post, earlier):
+    """A passage has no one polarity; the sentence restating the claim has ("… did not fall …")."""
+    assert matching.prepare(post).segments
+    match = best(post)
+    assert match.claim_id == desk[earlier].pk
+    assert match.kind != MatchKind.DUPLICATE
+    assert "negation" in match.conflicts
+
+
+def test_a_long_post_restating_a_claim_as_said_keeps_no_polarity_conflict(desk):
+    post = (
+        "Unemployment fell to 3.5% in 2023, the lowest rate in fifty years, the statistics office says. "
+        "I don't usually share these things but nobody on television is talking about it at all."
+    )
+    assert matching.prepare(post).segments
+    match = best(post)
+    assert match.claim_id == desk[0].pk
+    assert "negation" not in match.conflicts
+
+
 def test_the_claim_a_filter_leaves_out_does_not_stop_the_sentences(desk, embedded_texts):
     """Matching a claim against earlier ones: its own vector (or an excluded claim) is never "near enough"."""
     prepared = matching.prepare(NEAR_LONG_POST)
